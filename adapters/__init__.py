@@ -1,0 +1,1 @@
+"""Adapters: each platform (console, Slack, Discord) translated to and from the core."""

@@ -1,0 +1,1 @@
+"""Smart Connections: the platform-neutral core (rules, ports, digest, scheduler)."""

@@ -1,0 +1,9 @@
+"""Errors the core raises; adapters turn them into friendly replies."""
+
+
+class StoreUnavailableError(Exception):
+    """The database cannot be reached right now; the user should try again shortly."""
+
+
+class DuplicateDeliveryError(Exception):
+    """A platform delivery id was already recorded: the retry must record nothing."""

@@ -1,0 +1,175 @@
+"""Ports: the interfaces the core needs, implemented by `storage` and `adapters`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, Self
+
+from bot.domain import (
+    AuditEntry,
+    Community,
+    CommunityId,
+    Kudos,
+    Member,
+    MemberId,
+    MemberInfo,
+    Offer,
+    Prompt,
+)
+
+if TYPE_CHECKING:
+    from bot.digest.model import Digest, DigestRecord
+
+
+class CommunityRepository(Protocol):
+    async def get(self, community_id: CommunityId) -> Community | None: ...
+    async def save(self, community: Community) -> None: ...
+
+    async def get_or_create(self, default: Community) -> Community:
+        """The stored community, inserting `default` only if there is none (race-safe)."""
+        ...
+
+    async def all_ids(self) -> list[CommunityId]: ...
+    async def due(self, now: datetime) -> list[Community]: ...
+
+
+class MemberRepository(Protocol):
+    async def get(self, community_id: CommunityId, member_id: MemberId) -> Member | None: ...
+    async def save(self, member: Member) -> None: ...
+    async def delete(self, community_id: CommunityId, member_id: MemberId) -> None: ...
+    async def many(
+        self, community_id: CommunityId, member_ids: Sequence[MemberId]
+    ) -> dict[MemberId, Member]: ...
+
+
+class KudosRepository(Protocol):
+    async def add(self, kudos: Kudos) -> Kudos: ...
+    async def count_given_since(
+        self, community_id: CommunityId, giver_id: MemberId, since: datetime
+    ) -> int: ...
+    async def given_by(
+        self, community_id: CommunityId, giver_id: MemberId, since: datetime | None = None
+    ) -> list[Kudos]: ...
+    async def received_by(
+        self, community_id: CommunityId, recipient_id: MemberId, since: datetime | None = None
+    ) -> list[Kudos]: ...
+    async def between(
+        self, community_id: CommunityId, start: datetime, end: datetime
+    ) -> list[Kudos]: ...
+    async def has_given_before(
+        self, community_id: CommunityId, giver_id: MemberId, before: datetime
+    ) -> bool: ...
+    async def erase_member(
+        self, community_id: CommunityId, member_id: MemberId, tombstone: MemberId
+    ) -> None: ...
+
+
+class OfferRepository(Protocol):
+    async def add(self, offer: Offer) -> Offer: ...
+    async def get(self, community_id: CommunityId, offer_id: int) -> Offer | None: ...
+    async def save(self, offer: Offer) -> None: ...
+    async def count_open(
+        self, community_id: CommunityId, owner_id: MemberId, now: datetime
+    ) -> int: ...
+    async def search(
+        self,
+        community_id: CommunityId,
+        words: Sequence[str],
+        now: datetime,
+        offset: int,
+        limit: int,
+    ) -> list[Offer]: ...
+    async def owned_by(self, community_id: CommunityId, owner_id: MemberId) -> list[Offer]: ...
+    async def delete_owned_by(self, community_id: CommunityId, owner_id: MemberId) -> None: ...
+
+
+class PromptRepository(Protocol):
+    async def add(self, prompt: Prompt) -> Prompt: ...
+    async def list(self, community_id: CommunityId) -> list[Prompt]: ...
+    async def remove(self, community_id: CommunityId, prompt_id: int) -> bool: ...
+    async def mark_used(self, community_id: CommunityId, prompt_id: int, at: datetime) -> None: ...
+
+
+class AuditRepository(Protocol):
+    async def add(self, entry: AuditEntry) -> None: ...
+    async def list(self, community_id: CommunityId, limit: int = 50) -> list[AuditEntry]: ...
+
+
+class DeliveryRepository(Protocol):
+    async def seen(self, community_id: CommunityId, delivery_id: str) -> bool: ...
+
+    async def record(self, community_id: CommunityId, delivery_id: str, at: datetime) -> None:
+        """Store the id; raises DuplicateDeliveryError if it is already stored."""
+        ...
+
+
+class DigestRepository(Protocol):
+    async def claim(
+        self, community_id: CommunityId, period_start: datetime, claimed_by: str, now: datetime
+    ) -> bool:
+        """Atomically claim a (community, period); False when someone else has it."""
+        ...
+
+    async def get(
+        self, community_id: CommunityId, period_start: datetime
+    ) -> DigestRecord | None: ...
+
+    async def save(self, record: DigestRecord) -> None: ...
+    async def retryable(self, now: datetime) -> list[DigestRecord]: ...
+
+
+class StateRepository(Protocol):
+    """Small named values an adapter keeps (e.g. the hash of the synced command set)."""
+
+    async def get(self, key: str) -> str | None: ...
+    async def put(self, key: str, value: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; commit or it is rolled back."""
+
+    communities: CommunityRepository
+    members: MemberRepository
+    kudos: KudosRepository
+    offers: OfferRepository
+    prompts: PromptRepository
+    audit: AuditRepository
+    deliveries: DeliveryRepository
+    digests: DigestRepository
+    state: StateRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class MemberDirectory(Protocol):
+    """Who a platform user is. None means the platform does not know them."""
+
+    async def lookup(self, community_id: CommunityId, member_id: MemberId) -> MemberInfo | None: ...
+
+
+class Notifier(Protocol):
+    """Tells recipients they were thanked (the adapter decides how: DM, console line...)."""
+
+    async def kudos_received(self, kudos: Kudos, giver_name: str) -> None: ...
+
+
+class Poster(Protocol):
+    """Posts a built digest to a community's channel."""
+
+    async def post_digest(self, community: Community, digest: Digest) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, repositories behind the core's ports, and migrations."""
