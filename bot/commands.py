@@ -125,8 +125,21 @@ class RemovePrompt:
 
 @dataclass(frozen=True)
 class SetLimit:
-    kind: str  # "daily" | "reason"
+    kind: str  # "daily" | "reason" | "burst"
     value: int
+
+
+@dataclass(frozen=True)
+class HideKudos:
+    """Leave a kudos out of digests (or, with hidden=False, put it back)."""
+
+    kudos_id: int
+    hidden: bool = True
+
+
+@dataclass(frozen=True)
+class ListRecentKudos:
+    """The latest kudos with their numbers, so that an admin can hide one."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,13 @@ class GrantAdmin:
 @dataclass(frozen=True)
 class RevokeAdmin:
     member_id: str
+
+
+@dataclass(frozen=True)
+class SetReactionEmoji:
+    """Reacting with this emoji thanks a message's author; None turns reactions off."""
+
+    emoji: str | None
 
 
 MemberCommand = (
@@ -172,6 +192,9 @@ AdminCommand = (
     | ShowStats
     | GrantAdmin
     | RevokeAdmin
+    | SetReactionEmoji
+    | HideKudos
+    | ListRecentKudos
 )
 Command = MemberCommand | AdminCommand
 ADMIN_COMMANDS: tuple[type, ...] = AdminCommand.__args__

@@ -29,6 +29,7 @@ class Community:
     min_reason_length: int = 10
     next_digest_due_at: datetime | None = None
     reaction_emoji: str | None = None
+    burst_kudos_limit: int = 5  # kudos per giver per minute; 0 = no limit
 
 
 @dataclass(frozen=True)

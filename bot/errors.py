@@ -7,3 +7,7 @@ class StoreUnavailableError(Exception):
 
 class DuplicateDeliveryError(Exception):
     """A platform delivery id was already recorded: the retry must record nothing."""
+
+
+class CommandLineError(Exception):
+    """A command-line operation refused with a plain-words reason (e.g. a bad backup file)."""

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from bot import commands as c
 from bot.schedule import parse_weekday
+from bot.text import clean, shorten
 
 MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist; don't send them to the database
 _TAG = re.compile(r"(?:(?<=\s)|^)#([^\s#<>]+)")
-_PAGE = re.compile(r"^(.*?)(?:^|\s+)page\s+(\d{1,4})$", re.IGNORECASE | re.DOTALL)
+_AFTER_TAG = ".,;:!?"  # punctuation ending a sentence is not part of a #value
+_PAGE = re.compile(r"(?:^|\s)page\s+(\d{1,4})$", re.IGNORECASE)  # search: linear time
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Syntax:
 
 
 CONSOLE_SYNTAX = Syntax(
-    user_mention=re.compile(r"(?:(?<=\s)|^)@(?P<id>[\w.\-]{1,40})"),
+    user_mention=re.compile(r"(?:(?<=\s)|^)@(?P<id>[\w.\-]{0,39}\w)"),  # "@bob." is bob
     channel_ref=re.compile(r"^#?(?P<id>[\w\-]{1,80})$"),
 )
 
@@ -38,7 +40,7 @@ def parse_kudos(text: str, syntax: Syntax, delivery_id: str | None = None) -> c.
     """Everyone mentioned is thanked; the rest, less #values, is the reason."""
     recipients = [m.group("id") for m in syntax.user_mention.finditer(text)]
     rest = syntax.user_mention.sub(" ", text)
-    tags = tuple(m.group(1) for m in _TAG.finditer(rest))
+    tags = tuple(m.group(1).rstrip(_AFTER_TAG) or m.group(1) for m in _TAG.finditer(rest))
     reason = _collapse(_TAG.sub(" ", rest))
     return c.GiveKudos(
         recipient_ids=tuple(recipients), reason=reason, tags=tags, delivery_id=delivery_id
@@ -47,7 +49,8 @@ def parse_kudos(text: str, syntax: Syntax, delivery_id: str | None = None) -> c.
 
 def parse_id(token: str) -> int | None:
     token = token.strip().lstrip("#")
-    if not token.isdigit() or len(token) > 10:
+    # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit() accepts.
+    if not token.isdecimal() or len(token) > 10:
         return None
     value = int(token)
     return value if 1 <= value <= MAX_ID else None
@@ -61,9 +64,9 @@ def parse_offer(text: str, delivery_id: str | None = None) -> c.Command:
         return c.ShowHelp(topic="offer")
     if verb == "list" or verb == "search":
         query, page = rest.strip(), 1
-        match = _PAGE.match(query)
+        match = _PAGE.search(query)
         if match:
-            query, page = match.group(1).strip(), max(1, int(match.group(2)))
+            query, page = query[: match.start()].strip(), max(1, int(match.group(1)))
         return c.ListOffers(query=query, page=page)
     if verb in ("close", "renew"):
         offer_id = parse_id(rest)
@@ -96,11 +99,18 @@ def parse_connections(text: str, syntax: Syntax) -> c.Command:
     if verb == "admin":
         return parse_admin(text.split(None, 1)[1] if len(words) > 1 else "", syntax)
     return c.Invalid(
-        f"I don't know “{_collapse(text)[:40]}”. Try /connections help for the full list."
+        f"I don't know “{shorten(clean(text), 40)}”. Try /connections help for the full list."
     )
 
 
 ADMIN_USAGE = "See /connections help for the admin commands."
+LIMIT_KINDS = ("daily", "reason", "burst")
+LIMIT_USAGE = "Limits: /connections admin limit daily 10 | limit reason 15 | limit burst 5"
+HIDE_USAGE = (
+    "Which kudos? Give its number from /connections admin recent, "
+    "e.g. /connections admin {verb} 123"
+)
+REACTION_USAGE = "Reactions: /connections admin reaction :raised_hands: | reaction off"
 
 
 def parse_admin(text: str, syntax: Syntax) -> c.Command:
@@ -117,15 +127,26 @@ def parse_admin(text: str, syntax: Syntax) -> c.Command:
         return _parse_prompt(text.split(None, 2)[1:] if len(words) > 1 else [])
     if head == "limit" and len(words) == 3:
         kind = lowered[1]
-        if kind not in ("daily", "reason") or not words[2].isdigit() or len(words[2]) > 6:
-            return c.Invalid("Limits: /connections admin limit daily 10 | limit reason 15")
+        if kind not in LIMIT_KINDS or not words[2].isdecimal() or len(words[2]) > 6:
+            return c.Invalid(LIMIT_USAGE)
         return c.SetLimit(kind=kind, value=int(words[2]))
+    if head in ("hide", "unhide"):
+        kudos_id = parse_id(words[1]) if len(words) == 2 else None
+        if kudos_id is None:
+            return c.Invalid(HIDE_USAGE.format(verb=head))
+        return c.HideKudos(kudos_id, hidden=head == "hide")
+    if head == "recent" and len(words) == 1:
+        return c.ListRecentKudos()
     if head in ("grant", "revoke") and len(words) == 2:
         mention = syntax.user_mention.search(words[1])
         if mention is None:
             return c.Invalid(f"Whom? e.g. /connections admin {head} @alice")
         member_id = mention.group("id")
         return c.GrantAdmin(member_id) if head == "grant" else c.RevokeAdmin(member_id)
+    if head == "reaction":
+        if len(words) != 2:
+            return c.Invalid(REACTION_USAGE)
+        return c.SetReactionEmoji(None if lowered[1] == "off" else words[1])
     return c.Invalid(f"I don't know that admin command. {ADMIN_USAGE}")
 
 

@@ -61,9 +61,26 @@ class KudosRepository(Protocol):
     async def has_given_before(
         self, community_id: CommunityId, giver_id: MemberId, before: datetime
     ) -> bool: ...
+
+    async def givers_before(
+        self, community_id: CommunityId, giver_ids: Sequence[MemberId], before: datetime
+    ) -> set[MemberId]:
+        """Those of `giver_ids` who gave a kudos before `before` (one query for many)."""
+        ...
+
     async def erase_member(
         self, community_id: CommunityId, member_id: MemberId, tombstone: MemberId
     ) -> None: ...
+
+    async def get(self, community_id: CommunityId, kudos_id: int) -> Kudos | None: ...
+
+    async def set_hidden(self, community_id: CommunityId, kudos_id: int, hidden: bool) -> None:
+        """Hide the kudos from digests (or show it again); unknown ids change nothing."""
+        ...
+
+    async def recent(self, community_id: CommunityId, limit: int) -> list[Kudos]:
+        """The latest `limit` kudos, newest first."""
+        ...
 
 
 class OfferRepository(Protocol):
@@ -83,6 +100,17 @@ class OfferRepository(Protocol):
     ) -> list[Offer]: ...
     async def owned_by(self, community_id: CommunityId, owner_id: MemberId) -> list[Offer]: ...
     async def delete_owned_by(self, community_id: CommunityId, owner_id: MemberId) -> None: ...
+
+    async def count_created_between(
+        self, community_id: CommunityId, start: datetime, end: datetime
+    ) -> int: ...
+
+    async def open_by_take_up(
+        self, community_id: CommunityId, now: datetime, offset: int, limit: int
+    ) -> list[tuple[Offer, int]]:
+        """Offers open at `now` with their take-up (kudos their owner received from the
+        offer's creation until `now`), least taken-up first, then oldest first."""
+        ...
 
 
 class PromptRepository(Protocol):
@@ -109,7 +137,8 @@ class DigestRepository(Protocol):
     async def claim(
         self, community_id: CommunityId, period_start: datetime, claimed_by: str, now: datetime
     ) -> bool:
-        """Atomically claim a (community, period); False when someone else has it."""
+        """Atomically claim a (community, period); False when someone else has it. A record
+        whose status is "released" (its claimant gave it back) can be claimed again."""
         ...
 
     async def get(
@@ -117,7 +146,22 @@ class DigestRepository(Protocol):
     ) -> DigestRecord | None: ...
 
     async def save(self, record: DigestRecord) -> None: ...
-    async def retryable(self, now: datetime) -> list[DigestRecord]: ...
+
+    async def retryable(
+        self, now: datetime, platforms: Sequence[str] | None = None, limit: int | None = None
+    ) -> list[DigestRecord]:
+        """Records to post again, soonest first: failed ones and claims whose holder's lease
+        (`next_attempt_at` of a "claimed" record) has run out. Limited to communities of
+        `platforms` (id prefixes) when given; locked for this transaction (SKIP LOCKED)."""
+        ...
+
+    async def lock_due(
+        self, now: datetime, platforms: Sequence[str], limit: int
+    ) -> list[Community]:
+        """Up to `limit` communities of `platforms` (id prefixes), not paused, whose digest is
+        due at or before `now`, earliest first; locked for this transaction so that other
+        processes skip them (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+        ...
 
 
 class StateRepository(Protocol):
@@ -169,6 +213,17 @@ class Poster(Protocol):
     """Posts a built digest to a community's channel."""
 
     async def post_digest(self, community: Community, digest: Digest) -> None: ...
+
+
+class PlatformRuntime(Protocol):
+    """One running platform connection (Slack, Discord): serves events, posts digests."""
+
+    platform: str  # "slack" | "discord" | "console": the prefix of its community ids
+    poster: Poster
+
+    async def serve(self) -> None:
+        """Run until cancelled; clean up (close connections) on cancellation."""
+        ...
 
 
 class Clock(Protocol):

@@ -25,7 +25,7 @@ def parse_weekday(text: str) -> int | None:
 
 def parse_time(text: str) -> tuple[int, int] | None:
     parts = text.strip().split(":")
-    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 2 for p in parts):
+    if len(parts) != 2 or not all(p.isascii() and p.isdecimal() and len(p) <= 2 for p in parts):
         return None
     hour, minute = int(parts[0]), int(parts[1])
     if not (0 <= hour <= 23 and 0 <= minute <= 59):

@@ -9,7 +9,7 @@ from typing import Any
 from bot import commands as c
 from bot.domain import Actor
 from bot.errors import StoreUnavailableError
-from bot.handlers import admin, help_text, kudos, members, offers
+from bot.handlers import admin, help_text, kudos, members, moderation, offers
 from bot.handlers.context import Ports, is_admin
 from bot.replies import Reply, refuse
 
@@ -22,6 +22,10 @@ NOT_ADMIN = (
     "Sorry, only admins of this community can do that. Ask an admin, or see "
     "/connections help for what you can do."
 )
+
+
+# One shared instance, so that handle() can tell an outage from an ordinary refusal.
+_UNAVAILABLE = refuse(TRY_AGAIN)
 
 
 class ConnectionsService:
@@ -50,6 +54,8 @@ class ConnectionsService:
             c.ShowStats: admin.show_stats,
             c.GrantAdmin: admin.set_admin,
             c.RevokeAdmin: admin.set_admin,
+            c.HideKudos: moderation.hide_kudos,
+            c.ListRecentKudos: moderation.list_recent,
         }
 
     def register(self, command_type: type, handler: Handler) -> None:
@@ -57,18 +63,34 @@ class ConnectionsService:
         self._handlers[command_type] = handler
 
     async def handle(self, actor: Actor, command: c.Command) -> Reply:
+        name = type(command).__name__
+        try:
+            reply = await self._handle(actor, command)
+        except Exception:
+            self.ports.metrics.command_handled(name, "error")
+            raise
+        if reply is _UNAVAILABLE:
+            self.ports.metrics.command_handled(name, "unavailable")
+        else:
+            self.ports.metrics.command_handled(name, "ok" if reply.ok else "refused")
+            if isinstance(command, c.GiveKudos) and reply.announcement is not None:
+                self.ports.metrics.kudos_recorded()
+        return reply
+
+    async def _handle(self, actor: Actor, command: c.Command) -> Reply:
         if isinstance(command, c.Invalid):
             return refuse(command.message)
-        handler = self._handlers.get(type(command))
-        if handler is None:
-            return refuse("That command isn't available yet. See /connections help.")
         try:
+            # Authority first: a non-admin learns nothing about admin commands beyond "no".
             if isinstance(command, c.ADMIN_COMMANDS):
                 async with self.ports.uow() as uow:
                     allowed = await is_admin(uow, actor)
                 if not allowed:
                     return refuse(NOT_ADMIN)
+            handler = self._handlers.get(type(command))
+            if handler is None:
+                return refuse("That command isn't available here. See /connections help.")
             return await handler(self.ports, actor, command)
         except StoreUnavailableError:
             log.warning("store unavailable while handling %s", type(command).__name__)
-            return refuse(TRY_AGAIN)
+            return _UNAVAILABLE

@@ -7,7 +7,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Empty values (e.g. `SLACK_BOT_TOKEN=` in .env.example copies) count as unset.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///./smart-connections.db",
@@ -30,8 +33,23 @@ class Settings(BaseSettings):
     discord_api_base_url: str | None = Field(default=None, description="REST address.")
     discord_gateway_url: str | None = Field(default=None, description="Gateway address.")
     discord_shards: str | None = Field(default=None, description="'auto' runs sharded.")
+    discord_shard_ids: str | None = Field(
+        default=None, description="This process's shards, e.g. '0-3' or '4,5' (split shards)."
+    )
+    discord_shard_count: int | None = Field(
+        default=None, description="Total shards across every process (with DISCORD_SHARD_IDS)."
+    )
 
     digest_grace_hours: float = Field(
         default=24.0, description="A digest missed while down is still posted this late."
     )
     scheduler_tick_seconds: float = Field(default=60.0, description="How often due digests run.")
+
+    @property
+    def slack_oauth(self) -> bool:
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
+    def slack_enabled(self) -> bool:
+        """A single-workspace bot token, or multi-workspace OAuth (tokens per install)."""
+        return self.slack_bot_token is not None or self.slack_oauth

@@ -1,17 +1,25 @@
-"""Digest claims: a unique (community, period) row makes each digest post once."""
+"""Digest claims: a unique (community, period) row makes each digest post once.
+
+Claims and the schedule are taken under row locks: PostgreSQL selects due communities and
+retryable records `FOR UPDATE SKIP LOCKED`, so each replica takes different rows; SQLite
+serialises writers anyway (every transaction begins IMMEDIATE, see storage/engine.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, Select, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.digest.model import DigestRecord
+from bot.domain import Community
 from storage import tables as t
+from storage.repositories import _community
 
 
 def _record(row: Row[Any]) -> DigestRecord:
@@ -28,27 +36,50 @@ def _record(row: Row[Any]) -> DigestRecord:
     )
 
 
+def _of_platforms(community_id: Any, platforms: Sequence[str]) -> ColumnElement[bool]:
+    return or_(*(community_id.startswith(f"{p}:", autoescape=True) for p in platforms))
+
+
 class SqlDigests:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
+    def _locked(self, query: Select[Any]) -> Select[Any]:
+        if self.connection.dialect.name == "postgresql":
+            return query.with_for_update(skip_locked=True)
+        return query
+
     async def claim(
         self, community_id: str, period_start: datetime, claimed_by: str, now: datetime
     ) -> bool:
+        claim = {
+            "status": "claimed",
+            "claimed_by": claimed_by,
+            "claimed_at": now,
+            "attempts": 0,
+            "posted_at": None,
+            "last_error": None,
+            "next_attempt_at": None,
+        }
         try:
             async with self.connection.begin_nested():
                 await self.connection.execute(
                     insert(t.digests).values(
-                        community_id=community_id,
-                        period_start=period_start,
-                        status="claimed",
-                        claimed_by=claimed_by,
-                        claimed_at=now,
-                        attempts=0,
+                        community_id=community_id, period_start=period_start, **claim
                     )
                 )
         except IntegrityError:
-            return False
+            # Taken, unless its claimant gave it back: then the first to update it wins.
+            result = await self.connection.execute(
+                update(t.digests)
+                .where(
+                    t.digests.c.community_id == community_id,
+                    t.digests.c.period_start == period_start,
+                    t.digests.c.status == "released",
+                )
+                .values(**claim)
+            )
+            return bool(result.rowcount)
         return True
 
     async def get(self, community_id: str, period_start: datetime) -> DigestRecord | None:
@@ -80,10 +111,37 @@ class SqlDigests:
             )
         )
 
-    async def retryable(self, now: datetime) -> list[DigestRecord]:
-        rows = await self.connection.execute(
-            select(t.digests)
-            .where(t.digests.c.status == "failed", t.digests.c.next_attempt_at <= now)
-            .order_by(t.digests.c.next_attempt_at)
+    async def retryable(
+        self, now: datetime, platforms: Sequence[str] | None = None, limit: int | None = None
+    ) -> list[DigestRecord]:
+        query = select(t.digests).where(
+            t.digests.c.status.in_(("failed", "claimed")), t.digests.c.next_attempt_at <= now
         )
+        if platforms is not None:
+            if not platforms:
+                return []
+            query = query.where(_of_platforms(t.digests.c.community_id, platforms))
+        query = query.order_by(t.digests.c.next_attempt_at, t.digests.c.community_id)
+        if limit is not None:
+            query = query.limit(limit)
+        rows = await self.connection.execute(self._locked(query))
         return [_record(r) for r in rows]
+
+    async def lock_due(
+        self, now: datetime, platforms: Sequence[str], limit: int
+    ) -> list[Community]:
+        if not platforms:
+            return []
+        due = t.communities.c.next_digest_due_at
+        query = (
+            select(t.communities)
+            .where(
+                due <= now,
+                t.communities.c.paused.is_(False),
+                _of_platforms(t.communities.c.id, platforms),
+            )
+            .order_by(due, t.communities.c.id)
+            .limit(limit)
+        )
+        rows = await self.connection.execute(self._locked(query))
+        return [_community(r) for r in rows]

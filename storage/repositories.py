@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +59,7 @@ def _community(row: Row[Any]) -> Community:
         min_reason_length=row.min_reason_length,
         next_digest_due_at=row.next_digest_due_at,
         reaction_emoji=row.reaction_emoji,
+        burst_kudos_limit=row.burst_kudos_limit,
     )
 
 
@@ -60,6 +74,7 @@ def _community_values(community: Community) -> dict[str, Any]:
         "min_reason_length": community.min_reason_length,
         "next_digest_due_at": community.next_digest_due_at,
         "reaction_emoji": community.reaction_emoji,
+        "burst_kudos_limit": community.burst_kudos_limit,
     }
 
 
@@ -275,6 +290,32 @@ class SqlKudos(_Repository):
         )
         return bool(found)
 
+    async def givers_before(
+        self, community_id: str, giver_ids: Sequence[str], before: datetime
+    ) -> set[str]:
+        ids = sorted(set(giver_ids))
+        if not ids:
+            return set()
+        # One statement for any number of givers: the ids as a table (unnest / json_each),
+        # each checked with an EXISTS that stops at the first row of the giver index.
+        if self.connection.dialect.name == "postgresql":
+            table = (
+                func.unnest(bindparam("giver_ids", ids, type_=postgresql.ARRAY(String)))
+                .table_valued(column("id", String), name="candidates")
+                .render_derived()
+            )
+            candidate = table.c.id
+        else:
+            table = func.json_each(json.dumps(ids)).table_valued("value", name="candidates")
+            candidate = table.c.value
+        gave = exists().where(
+            t.kudos.c.community_id == community_id,
+            t.kudos.c.giver_id == candidate,
+            t.kudos.c.created_at < before,
+        )
+        rows = await self.connection.execute(select(candidate).where(gave))
+        return {str(r[0]) for r in rows}
+
     async def erase_member(self, community_id: str, member_id: str, tombstone: str) -> None:
         await self.connection.execute(
             update(t.kudos)
@@ -302,6 +343,32 @@ class SqlKudos(_Repository):
             )
             .values(recipient_id=tombstone)
         )
+
+    async def get(self, community_id: str, kudos_id: int) -> Kudos | None:
+        found = await self._load(
+            and_(t.kudos.c.community_id == community_id, t.kudos.c.id == kudos_id)
+        )
+        return found[0] if found else None
+
+    async def set_hidden(self, community_id: str, kudos_id: int, hidden: bool) -> None:
+        await self.connection.execute(
+            update(t.kudos)
+            .where(t.kudos.c.community_id == community_id, t.kudos.c.id == kudos_id)
+            .values(hidden=hidden)
+        )
+
+    async def recent(self, community_id: str, limit: int) -> list[Kudos]:
+        latest = (
+            select(t.kudos.c.id)
+            .where(t.kudos.c.community_id == community_id)
+            .order_by(t.kudos.c.created_at.desc(), t.kudos.c.id.desc())
+            .limit(limit)
+        )
+        ids = list(await self.connection.scalars(latest))
+        if not ids:
+            return []
+        found = await self._load(t.kudos.c.id.in_(ids))
+        return sorted(found, key=lambda k: (k.created_at, k.id or 0), reverse=True)
 
 
 def _offer(row: Row[Any]) -> Offer:
@@ -402,6 +469,46 @@ class SqlOffers(_Repository):
                 t.offers.c.community_id == community_id, t.offers.c.owner_id == owner_id
             )
         )
+
+    async def count_created_between(self, community_id: str, start: datetime, end: datetime) -> int:
+        count = await self.connection.scalar(
+            select(func.count())
+            .select_from(t.offers)
+            .where(
+                t.offers.c.community_id == community_id,
+                # Implied by created_at >= start (an offer expires after it is created); it
+                # lets the (community, expires_at) index skip long-expired offers.
+                t.offers.c.expires_at > start,
+                t.offers.c.created_at >= start,
+                t.offers.c.created_at < end,
+            )
+        )
+        return int(count or 0)
+
+    async def open_by_take_up(
+        self, community_id: str, now: datetime, offset: int, limit: int
+    ) -> list[tuple[Offer, int]]:
+        received = t.kudos_recipients
+        take_up = (
+            select(func.count())
+            .select_from(received)
+            .where(
+                received.c.community_id == t.offers.c.community_id,
+                received.c.recipient_id == t.offers.c.owner_id,
+                received.c.created_at >= t.offers.c.created_at,
+                received.c.created_at < now,
+            )
+            .scalar_subquery()
+            .label("take_up")
+        )
+        rows = await self.connection.execute(
+            select(t.offers, take_up)
+            .where(self._open(community_id, now))
+            .order_by(take_up, t.offers.c.created_at, t.offers.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [(_offer(r), int(r.take_up)) for r in rows]
 
 
 def _prompt(row: Row[Any]) -> Prompt:

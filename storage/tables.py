@@ -41,6 +41,7 @@ communities = Table(
     Column("min_reason_length", Integer, nullable=False, default=10),
     Column("next_digest_due_at", UtcDateTime, index=True),
     Column("reaction_emoji", String(100)),
+    Column("burst_kudos_limit", Integer, nullable=False, default=5, server_default="5"),
 )
 
 members = Table(

@@ -2,11 +2,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from adapters.console.directory import ConsoleDirectory
+from bot.bootstrap import Store, open_store
+from bot.handlers.context import Ports
+from bot.service import ConnectionsService
+from bot.settings import Settings
 from tests.databases import sqlite_url, temporary_postgres
+from tests.harness import Harness, NullNotifier, SettableClock
 from tests.network_guard import loopback_only
 
 # Bolt turns on OAuth by itself when these are set; no test means that unless it says so.
@@ -28,3 +35,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     async with temporary_postgres() as url:
         yield url
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    async with open_store(Settings(database_url=database_url)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def harness(store: Store) -> Harness:
+    """The core over the real store, with console members and a clock the test moves."""
+    clock = SettableClock(datetime(2026, 11, 2, 12, 0, tzinfo=UTC))
+    ports = Ports(uow=store.uow, directory=ConsoleDirectory(), notifier=NullNotifier(), clock=clock)
+    return Harness(store=store, service=ConnectionsService(ports), clock=clock)

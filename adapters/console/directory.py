@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from bot.domain import MemberInfo
+from bot.domain import FORGOTTEN_MEMBER, MemberInfo
 
 COMMUNITY_ID = "console:local"
 BOT_NAMES = frozenset({"bot"})
-# Broadcast words are never members: "@everyone" must not thank (or ping) a person.
-RESERVED = frozenset({"everyone", "here", "channel", "all"})
+# Broadcast words and the erased-member placeholder are never members:
+# "@everyone" must not thank (or ping) a person.
+RESERVED = frozenset({"everyone", "here", "channel", "all", FORGOTTEN_MEMBER})
 _NAME = re.compile(r"^[\w.\-]{1,40}$")
 
 

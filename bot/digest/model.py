@@ -48,6 +48,8 @@ class Digest:
         "Thank someone with /kudos @name for ... (add #unprompted when they helped "
         "without being asked), or offer your help to anyone with /offer."
     )
+    # The community's IANA time zone, to show the week's dates as its members live them.
+    timezone: str = "UTC"
 
     @property
     def quiet(self) -> bool:
@@ -60,7 +62,7 @@ class DigestRecord:
 
     community_id: str
     period_start: datetime
-    status: str  # "claimed" | "posted" | "failed" | "skipped"
+    status: str  # "claimed" | "posted" | "failed" | "skipped" | "released"
     claimed_by: str
     claimed_at: datetime
     attempts: int = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -17,10 +18,12 @@ from bot.commands import (
     SetDigestChannel,
     SetDigestSchedule,
     SetLimit,
+    SetReactionEmoji,
     ShowStats,
 )
 from bot.domain import Actor, AuditEntry, Community, Member, Prompt
 from bot.handlers.context import Ports, load_community
+from bot.parsing import LIMIT_USAGE
 from bot.ports import UnitOfWork
 from bot.replies import Reply, refuse
 from bot.schedule import WEEKDAYS, load_zone, next_due, parse_time
@@ -29,7 +32,7 @@ from bot.text import clean, shorten
 MIN_PROMPT = 10
 MAX_PROMPT = 300
 MAX_PROMPTS = 50
-LIMITS = {"daily": (0, 1000), "reason": (1, 500)}
+LIMITS = {"daily": (0, 1000), "reason": (1, 500), "burst": (0, 100)}
 STATS_WEEKS = 8
 
 
@@ -56,7 +59,10 @@ async def _change_community(
     async with ports.uow() as uow:
         community = await load_community(uow, actor.community_id, now)
         updated = replace(community, **changes)  # type: ignore[arg-type]
-        if {"digest_weekday", "digest_time", "timezone"} & changes.keys():
+        # Resuming recomputes too: a due time that passed while paused must not fire at once.
+        if {"digest_weekday", "digest_time", "timezone"} & changes.keys() or (
+            changes.get("paused") is False and community.paused
+        ):
             updated = replace(
                 updated,
                 next_digest_due_at=next_due(
@@ -85,7 +91,9 @@ async def set_channel(ports: Ports, actor: Actor, command: SetDigestChannel) -> 
 
 
 async def set_schedule(ports: Ports, actor: Actor, command: SetDigestSchedule) -> Reply:
-    if parse_time(command.time) is None:
+    # ASCII first: parse_time trusts str.isdigit(), which passes "²" that int() refuses.
+    hour_minute = parse_time(command.time) if command.time.isascii() else None
+    if hour_minute is None:
         return refuse("The time must be HH:MM on a 24-hour clock, e.g. 09:00.")
     timezone = command.timezone
     if timezone is None:
@@ -94,10 +102,10 @@ async def set_schedule(ports: Ports, actor: Actor, command: SetDigestSchedule) -
             await uow.commit()
     if load_zone(timezone) is None:
         return refuse(
-            f"I don't know the time zone “{shorten(timezone, 60)}”. Use an IANA name "
+            f"I don't know the time zone “{shorten(clean(timezone), 60)}”. Use an IANA name "
             "like Europe/Berlin, America/New_York or UTC."
         )
-    hour, minute = parse_time(command.time) or (0, 0)
+    hour, minute = hour_minute
     community = await _change_community(
         ports,
         actor,
@@ -174,7 +182,7 @@ async def remove_prompt(ports: Ports, actor: Actor, command: RemovePrompt) -> Re
 async def set_limit(ports: Ports, actor: Actor, command: SetLimit) -> Reply:
     bounds = LIMITS.get(command.kind)
     if bounds is None:
-        return refuse("Limits: /connections admin limit daily 10 | limit reason 15")
+        return refuse(LIMIT_USAGE)
     low, high = bounds
     if not low <= command.value <= high:
         return refuse(f"The {command.kind} limit must be between {low} and {high}.")
@@ -185,10 +193,38 @@ async def set_limit(ports: Ports, actor: Actor, command: SetLimit) -> Reply:
         if command.value == 0:
             return Reply(text="The daily kudos limit is off.")
         return Reply(text=f"Each member can now give up to {command.value} kudos a day.")
+    if command.kind == "burst":
+        await _change_community(
+            ports, actor, "limit.burst", str(command.value), burst_kudos_limit=command.value
+        )
+        if command.value == 0:
+            return Reply(text="The per-minute kudos limit is off.")
+        return Reply(text=f"Each member can now give up to {command.value} kudos a minute.")
     await _change_community(
         ports, actor, "limit.reason", str(command.value), min_reason_length=command.value
     )
     return Reply(text=f"A kudos reason now needs at least {command.value} characters.")
+
+
+# An emoji's short name as Slack writes it between colons (":raised_hands:", ":+1:").
+_EMOJI_NAME = re.compile(r"^[a-z0-9_+\-']{1,100}$")
+
+
+async def set_reaction(ports: Ports, actor: Actor, command: SetReactionEmoji) -> Reply:
+    if command.emoji is None:
+        await _change_community(ports, actor, "reaction.off", "", reaction_emoji=None)
+        return Reply(text="Reactions no longer thank anyone. Members can still use /kudos.")
+    name = clean(command.emoji).strip(":").split("::", 1)[0].lower()
+    if not _EMOJI_NAME.match(name):
+        return refuse(
+            "Give the emoji as Slack writes it, e.g. /connections admin reaction :raised_hands: "
+            "(or reaction off)."
+        )
+    await _change_community(ports, actor, "reaction.set", name, reaction_emoji=name)
+    return Reply(
+        text=f"Reacting with :{name}: to a message now thanks its author (once per person "
+        "and message). /connections admin reaction off turns this off."
+    )
 
 
 async def set_admin(ports: Ports, actor: Actor, command: GrantAdmin | RevokeAdmin) -> Reply:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import Actor, Community, Member
 from bot.ports import Clock, MemberDirectory, Notifier, UnitOfWork, UnitOfWorkFactory
 from bot.schedule import load_zone, next_due
+from bot.telemetry import Metrics, NullMetrics
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Ports:
     directory: MemberDirectory
     notifier: Notifier
     clock: Clock
+    metrics: Metrics = field(default_factory=NullMetrics)
 
 
 async def load_community(uow: UnitOfWork, community_id: str, now: datetime) -> Community:

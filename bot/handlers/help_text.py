@@ -19,7 +19,8 @@ Smart Connections: thank people for their help, offer yours, and see it celebrat
 /offer close 12            close your offer #12
 /offer renew 12            keep offer #12 open for another 30 days
 /connections me            your last 30 days: thanks given and received, your offers
-/connections optout        don't name me in digests (optin undoes it)
+/connections optout        don't name me in digests
+/connections optin         name me in digests again
 /connections export        everything I keep about you, as JSON
 /connections forget        erase your name and words (asks you to confirm)
 /connections help          this list"""
@@ -32,7 +33,11 @@ Admin commands:
 /connections admin prompt add Review a pull request you were not asked to review
 /connections admin prompt list | prompt remove 3
 /connections admin limit daily 10 | limit reason 15   (daily 0 turns the limit off)
+/connections admin limit burst 5   (kudos per member per minute; 0 turns it off)
+/connections admin recent          the latest kudos, with their numbers
+/connections admin hide 123 | unhide 123   (leave kudos #123 out of digests, or not)
 /connections admin grant @alice | revoke @alice        (named admins)
+/connections admin reaction :raised_hands: | off   (Slack: that reaction thanks)
 /connections admin stats"""
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.commands import GiveKudos
-from bot.domain import Actor, Kudos, Member, MemberInfo
+from bot.domain import Actor, Community, Kudos, Member, MemberInfo
 from bot.errors import DuplicateDeliveryError
 from bot.handlers.context import Ports, load_community, start_of_local_day, touch_member
 from bot.ports import UnitOfWork
@@ -22,6 +22,7 @@ MAX_REASON = 1000
 MAX_TAGS = 5
 MAX_TAG_LENGTH = 30
 UNPROMPTED_TAG = "unprompted"
+BURST_WINDOW = timedelta(minutes=1)  # the per-minute limit counts kudos given within this
 _TAG = re.compile(r"^[^\W_][\w-]*$")
 
 HOW = "Try: /kudos @alice for untangling the release script #teamwork"
@@ -111,16 +112,13 @@ async def give_kudos(ports: Ports, actor: Actor, command: GiveKudos) -> Reply:
                 f"Tell them what they did, in your own words: a reason of at least "
                 f"{community.min_reason_length} characters (yours has {len(reason)}). {HOW}"
             )
-        if community.daily_kudos_limit > 0:
-            given_today = await uow.kudos.count_given_since(
-                actor.community_id, actor.member_id, start_of_local_day(community, now)
-            )
-            if given_today >= community.daily_kudos_limit:
-                await uow.commit()
-                return refuse(
-                    f"You've already given {given_today} kudos today, the daily limit here. "
-                    "Thank you for being so generous; try again tomorrow!"
-                )
+        if not any(ch.isalnum() for ch in reason):  # e.g. only emoji: no words of one's own
+            await uow.commit()
+            return refuse(f"Tell them in words what they did: emoji or symbols alone don't. {HOW}")
+        refusal = await _over_a_limit(uow, actor, community, now)
+        if refusal is not None:
+            await uow.commit()
+            return refusal
         giver = await touch_member(uow, actor, now)
         for info in infos:
             await _remember_recipient(uow, actor.community_id, info, now)
@@ -161,6 +159,31 @@ async def give_kudos(ports: Ports, actor: Actor, command: GiveKudos) -> Reply:
             unprompted=unprompted,
         ),
     )
+
+
+async def _over_a_limit(
+    uow: UnitOfWork, actor: Actor, community: Community, now: datetime
+) -> Reply | None:
+    """The refusal when the giver is over the community's daily or per-minute limit."""
+    if community.burst_kudos_limit > 0:
+        last_minute = await uow.kudos.count_given_since(
+            actor.community_id, actor.member_id, now - BURST_WINDOW
+        )
+        if last_minute >= community.burst_kudos_limit:
+            return refuse(
+                f"You've given {last_minute} kudos in the last minute, the most allowed here. "
+                "Take a breath and try again in a minute: a thank-you means more unhurried."
+            )
+    if community.daily_kudos_limit > 0:
+        given_today = await uow.kudos.count_given_since(
+            actor.community_id, actor.member_id, start_of_local_day(community, now)
+        )
+        if given_today >= community.daily_kudos_limit:
+            return refuse(
+                f"You've already given {given_today} kudos today, the daily limit here. "
+                "Thank you for being so generous; try again tomorrow!"
+            )
+    return None
 
 
 async def _remember_recipient(

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.commands import CloseOffer, CreateOffer, ListOffers, RenewOffer
 from bot.domain import Actor, Offer
+from bot.errors import DuplicateDeliveryError
 from bot.handlers.context import Ports, is_admin, load_community, touch_member
 from bot.replies import Reply, refuse
 from bot.text import clean, shorten
@@ -52,7 +53,10 @@ async def create_offer(ports: Ports, actor: Actor, command: CreateOffer) -> Repl
             )
         )
         if command.delivery_id:
-            await uow.deliveries.record(actor.community_id, command.delivery_id, now)
+            try:
+                await uow.deliveries.record(actor.community_id, command.delivery_id, now)
+            except DuplicateDeliveryError:
+                return Reply(text="Already recorded: this offer was delivered twice.")
         await uow.commit()
     return Reply(
         text=f"Offer #{offer.id} is open for 30 days: “{offer.text}”. "
@@ -71,7 +75,7 @@ async def list_offers(ports: Ports, actor: Actor, command: ListOffers) -> Reply:
         owners = await uow.members.many(actor.community_id, [o.owner_id for o in offers])
     more = len(offers) > PAGE_SIZE
     offers = offers[:PAGE_SIZE]
-    what = f" matching “{' '.join(words)}”" if words else ""
+    what = f" matching “{shorten(' '.join(words), 80)}”" if words else ""
     if not offers:
         if page > 1:
             return Reply(text=f"No more open offers{what} (page {page}).")

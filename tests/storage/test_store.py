@@ -17,7 +17,7 @@ from bot.settings import Settings
 from storage import tables as t
 from storage.migrate import current_revision, head_revision, upgrade
 from tests.databases import sqlite_url
-from tests.storage.conftest import Harness
+from tests.harness import Harness
 
 
 async def count(store: Store, table: t.Table) -> int:

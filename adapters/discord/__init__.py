@@ -1,0 +1,1 @@
+"""The Discord adapter: app commands, context menus and digests through discord.py."""

@@ -1,0 +1,196 @@
+"""Posting one claimed digest and recording what happened (posted, failed with a retry
+time, or released), shared by the scheduler and the `digest now` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.digest.builder import BuiltDigest, build_digest
+from bot.digest.errors import DigestNotDeliverable
+from bot.digest.model import Digest, DigestRecord
+from bot.digest.prompts import mark_prompt_used
+from bot.digest.routing import RoutingPoster
+from bot.digest.timing import due_of_period, week_before
+from bot.domain import Community
+from bot.errors import StoreUnavailableError
+from bot.ports import Clock, UnitOfWorkFactory
+from bot.telemetry import Metrics, NullMetrics
+
+log = logging.getLogger(__name__)
+
+_RECORD_TRIES = 3
+# Posted this long after its due time, a digest counts as late (a few ticks are normal).
+LATE_AFTER = timedelta(
+    minutes=10
+)  # a posted digest left "claimed" would be posted again after its lease
+
+
+def new_worker_id() -> str:
+    """Who holds a claim: host, process and a random tag (pids repeat across containers)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    grace: timedelta = timedelta(hours=24)  # how late a digest may still be posted
+    # A claim's holder has this long to post and record it; then anyone may take it over.
+    # It must outlast a whole batch of posts (see DigestRunner), timeouts included.
+    lease: timedelta = timedelta(minutes=15)
+    post_timeout: float = 60.0  # seconds one post may take before it counts as failed
+    first_retry: timedelta = timedelta(minutes=1)
+    max_retry: timedelta = timedelta(hours=1)
+
+    @classmethod
+    def from_hours(cls, grace_hours: float) -> DeliveryPolicy:
+        return cls(grace=timedelta(hours=max(0.0, grace_hours)))
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Wait before attempt `attempts + 1`: 1, 2, 4 ... minutes, at most an hour."""
+        wait: timedelta = self.first_retry * (2 ** min(20, max(0, attempts - 1)))
+        return min(wait, self.max_retry)
+
+    def deadline(self, due: datetime, claimed_at: datetime) -> datetime:
+        """The last moment worth posting: the grace after the due time, or after the claim
+        of a digest sent early (`digest now`)."""
+        return min(due, claimed_at) + self.grace
+
+
+@dataclass(frozen=True)
+class DigestDelivery:
+    """What every digest post in this process shares."""
+
+    poster: RoutingPoster = field(default_factory=RoutingPoster)
+    policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    worker_id: str = field(default_factory=new_worker_id)
+    metrics: Metrics = field(default_factory=NullMetrics)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "posted" | "failed" | "released"
+    record: DigestRecord
+    digest: Digest | None = None
+    error: str | None = None
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short reason to record and show an admin (exception text, never a traceback)."""
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+class DigestPublisher:
+    def __init__(self, uow: UnitOfWorkFactory, delivery: DigestDelivery, clock: Clock) -> None:
+        self._uow = uow
+        self._delivery = delivery
+        self._clock = clock
+
+    @property
+    def policy(self) -> DeliveryPolicy:
+        return self._delivery.policy
+
+    @property
+    def worker_id(self) -> str:
+        return self._delivery.worker_id
+
+    async def build(self, community: Community, start: datetime, end: datetime) -> BuiltDigest:
+        """The digest of [start, end) (read-only: nothing is marked used)."""
+        async with self._uow() as uow:
+            return await build_digest(uow, community, start, end)
+
+    async def deliver(
+        self, community: Community, record: DigestRecord, due: datetime | None = None
+    ) -> Outcome:
+        """Build, post and record the digest of a claim this process holds. A digest covers
+        its week (up to its due time), or the 7 days before now when sent early. Never raises for
+        a failed post: the outcome says what happened and the record when to retry."""
+        now = self._clock.now()
+        if due is None:  # a retry: the due time follows from the week's start
+            due = due_of_period(community, record.period_start)
+        built: BuiltDigest | None = None
+        attempts = record.attempts + 1
+        try:
+            if due <= now:
+                built = await self.build(community, record.period_start, due)
+            else:  # sent early: the 7 days before now
+                built = await self.build(community, week_before(now, community), now)
+            await asyncio.wait_for(
+                self._delivery.poster.post_digest(community, built.digest),
+                timeout=self.policy.post_timeout,
+            )
+        except DigestNotDeliverable as exc:
+            # Trying again cannot help; give the week back so a later `digest now` (after the
+            # admin fixes the channel, say) can claim it.
+            log.warning("digest for %s not deliverable: %s", community.id, exc)
+            updated = record.with_(
+                status="released",
+                attempts=attempts,
+                last_error=describe_error(exc),
+                next_attempt_at=None,
+            )
+            digest = built.digest if built else None
+            outcome = Outcome("released", updated, digest, describe_error(exc))
+        except Exception as exc:
+            error = (
+                f"the post took longer than {self.policy.post_timeout:g} s"
+                if isinstance(exc, TimeoutError)
+                else describe_error(exc)
+            )
+            retry_at: datetime | None = now + self.policy.backoff(attempts)
+            if retry_at is not None and retry_at > self.policy.deadline(due, record.claimed_at):
+                retry_at = None  # too late to be worth posting: give up
+            log.warning(
+                "digest for %s failed (attempt %d, %s): %s",
+                community.id,
+                attempts,
+                f"retry at {retry_at:%Y-%m-%d %H:%M:%S}" if retry_at else "giving up",
+                error,
+                exc_info=not isinstance(exc, (TimeoutError, StoreUnavailableError)),
+            )
+            updated = record.with_(
+                status="failed", attempts=attempts, last_error=error, next_attempt_at=retry_at
+            )
+            outcome = Outcome("failed", updated, built.digest if built else None, error)
+        else:
+            updated = record.with_(
+                status="posted",
+                attempts=attempts,
+                posted_at=self._clock.now(),
+                last_error=None,
+                next_attempt_at=None,
+            )
+            outcome = Outcome("posted", updated, built.digest)
+            log.info("digest for %s posted (week from %s)", community.id, record.period_start)
+        await self._record(community, updated, built if outcome.status == "posted" else None)
+        self._delivery.metrics.digest_finished(outcome.status, late=now - due > LATE_AFTER)
+        return outcome
+
+    async def _record(
+        self, community: Community, record: DigestRecord, posted: BuiltDigest | None
+    ) -> None:
+        for attempt in range(1, _RECORD_TRIES + 1):
+            try:
+                async with self._uow() as uow:
+                    await uow.digests.save(record)
+                    if posted is not None:
+                        await mark_prompt_used(
+                            uow, community.id, posted.prompt, record.posted_at or self._clock.now()
+                        )
+                    await uow.commit()
+                return
+            except StoreUnavailableError:
+                if attempt == _RECORD_TRIES:
+                    log.error(
+                        "could not record the %s digest of %s; its claim will be retried "
+                        "after the lease",
+                        record.status,
+                        community.id,
+                    )
+                    return
+                await asyncio.sleep(attempt)

@@ -1,0 +1,272 @@
+"""The scheduler on the real store: late posting within the grace, skipping beyond it,
+retries with backoff, timeouts, crashed claims, pauses and schedule changes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.bootstrap import Store
+from bot.commands import PauseDigest, ResumeDigest, SetDigestSchedule
+from bot.digest.model import DigestRecord
+from bot.digest.publisher import DeliveryPolicy
+from bot.digest.scheduler import DigestScheduler
+from bot.domain import Actor, Community
+from bot.handlers.context import Ports
+from bot.service import ConnectionsService
+from tests.digest.support import COMMUNITY, DUE, WEEK_START, RecordingPoster, Seed, wire
+from tests.fakes import FakeDirectory, FixedClock, RecordingNotifier
+
+MINUTE = timedelta(minutes=1)
+ADMIN = Actor(community_id=COMMUNITY, member_id="ada", display_name="Ada", is_platform_admin=True)
+
+
+async def run_process(
+    store: Store,
+    clock: FixedClock,
+    poster: RecordingPoster,
+    worker: str,
+    policy: DeliveryPolicy | None = None,
+) -> None:
+    """A bot process's digest scheduler: started (it ticks at once), a few ticks, stopped."""
+    scheduler = DigestScheduler(
+        wire(store.uow, clock, poster, policy=policy, worker_id=worker), tick_seconds=0.05
+    )
+    scheduler.start()
+    try:
+        async with asyncio.timeout(10):
+            while scheduler.ticks < 2:  # noqa: ASYNC110 (polling the scheduler's counter)
+                await asyncio.sleep(0.01)
+    finally:
+        await scheduler.stop()
+
+
+async def community(store: Store) -> Community:
+    async with store.uow() as uow:
+        found = await uow.communities.get(COMMUNITY)
+    assert found is not None
+    return found
+
+
+async def record(store: Store, community_id: str = COMMUNITY) -> DigestRecord | None:
+    async with store.uow() as uow:
+        return await uow.digests.get(community_id, WEEK_START)
+
+
+async def seed_due_week(store: Store, clock: FixedClock) -> Seed:
+    seed = Seed(store.uow)
+    await seed.community(now=clock.now())
+    await seed.members("Alice", "Bob")
+    await seed.kudos("alice", "bob", at=WEEK_START + timedelta(days=2), unprompted=True)
+    return seed
+
+
+async def test_a_digest_missed_while_down_is_posted_once_three_hours_late(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    poster = RecordingPoster(clock)
+    await run_process(store, clock, poster, "before")  # stopped before the due time
+    assert poster.posts == []
+
+    clock.set(DUE + timedelta(hours=3))  # started again 3 hours after it
+    await run_process(store, clock, poster, "after")
+    clock.advance(minutes=5)
+    await run_process(store, clock, poster, "again")
+
+    [post] = poster.posts
+    assert (post.digest.period_start, post.digest.period_end) == (WEEK_START, DUE)
+    assert post.digest.kudos_count == 1
+    stored = await record(store)
+    assert stored is not None and stored.status == "posted" and stored.claimed_by == "after"
+    assert (await community(store)).next_digest_due_at == DUE + timedelta(days=7)
+
+
+async def test_a_digest_missed_by_three_days_is_skipped_and_the_next_one_scheduled(
+    store: Store,
+) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    poster = RecordingPoster(clock)
+    clock.set(DUE + timedelta(days=3))
+    await run_process(store, clock, poster, "late")
+    assert poster.posts == []
+    skipped = await record(store)
+    assert skipped is not None and skipped.status == "skipped"
+    assert skipped.last_error is not None and "missed" in skipped.last_error
+    assert (await community(store)).next_digest_due_at == DUE + timedelta(days=7)
+
+    clock.set(DUE + timedelta(days=7))
+    await run_process(store, clock, poster, "next week")
+    [post] = poster.posts
+    assert (post.digest.period_start, post.digest.period_end) == (DUE, DUE + timedelta(days=7))
+
+
+async def test_the_grace_is_configurable(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    poster = RecordingPoster(clock)
+    clock.set(DUE + timedelta(days=3))
+    await run_process(store, clock, poster, "late", DeliveryPolicy.from_hours(96))
+    assert len(poster.posts) == 1
+
+
+async def test_a_failed_post_is_retried_with_backoff_and_never_blocks_others(
+    store: Store,
+) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    await Seed(store.uow, "console:other").community(now=clock.now())
+    poster = RecordingPoster(clock, failures={COMMUNITY: 2})
+    runner = wire(store.uow, clock, poster)
+
+    clock.set(DUE)
+    report = await runner.run_once()
+    assert (report.posted, report.failed) == (1, 1)
+    assert [p.community_id for p in poster.posts] == ["console:other"]
+    failed = await record(store)
+    assert failed is not None and failed.status == "failed" and failed.attempts == 1
+    assert failed.last_error == "the platform answered 503"
+    assert failed.next_attempt_at == DUE + MINUTE
+
+    clock.set(DUE + 30 * timedelta(seconds=1))
+    assert (await runner.run_once()).failed == 0  # not yet
+    clock.set(DUE + MINUTE)
+    await runner.run_once()
+    again = await record(store)
+    assert again is not None and again.attempts == 2
+    assert again.next_attempt_at == DUE + 3 * MINUTE  # waits twice as long
+
+    clock.set(DUE + 3 * MINUTE)
+    assert (await runner.run_once()).posted == 1
+    posted = await record(store)
+    assert posted is not None and posted.status == "posted" and posted.attempts == 3
+    assert [p.community_id for p in poster.posts] == ["console:other", COMMUNITY]
+    assert poster.posts[1].digest.period_end == DUE  # still that week's digest
+
+
+async def test_a_hanging_post_times_out_while_the_others_are_posted(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    for i in range(5):
+        await Seed(store.uow, f"console:fine{i}").community(now=clock.now())
+    poster = RecordingPoster(clock, hanging={COMMUNITY})
+    runner = wire(store.uow, clock, poster, policy=DeliveryPolicy(post_timeout=0.3))
+    clock.set(DUE)
+    report = await asyncio.wait_for(runner.run_once(), timeout=10)
+    assert (report.posted, report.failed) == (5, 1)
+    hung = await record(store)
+    assert hung is not None and hung.status == "failed"
+    assert hung.last_error == "the post took longer than 0.3 s"
+
+
+async def test_a_post_that_keeps_failing_is_given_up_after_the_grace(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    poster = RecordingPoster(clock, failures={COMMUNITY: 1000})
+    runner = wire(store.uow, clock, poster, policy=DeliveryPolicy.from_hours(2))
+    clock.set(DUE)
+    while clock.now() < DUE + timedelta(hours=4):
+        await runner.run_once()
+        clock.advance(minutes=1)
+    final = await record(store)
+    assert final is not None and final.status == "failed" and final.next_attempt_at is None
+    assert 5 <= final.attempts <= 8  # 1, 2, 4 ... minutes apart within the 2 hours
+    assert poster.posts == [] and poster.attempts == final.attempts
+
+
+async def test_an_undeliverable_digest_is_released_not_retried(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    poster = RecordingPoster(clock, undeliverable=True)
+    runner = wire(store.uow, clock, poster)
+    clock.set(DUE)
+    assert (await runner.run_once()).released == 1
+    clock.advance(hours=2)
+    await runner.run_once()
+    released = await record(store)
+    assert released is not None and released.status == "released"
+    assert released.last_error == "no digest channel is set"
+    assert poster.attempts == 1
+
+
+async def test_a_claim_left_by_a_killed_process_is_posted_once_after_its_lease(
+    store: Store,
+) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    stuck = RecordingPoster(clock, hanging={COMMUNITY})
+    clock.set(DUE)
+    killed = asyncio.create_task(wire(store.uow, clock, stuck, worker_id="killed").run_once())
+    async with asyncio.timeout(10):
+        while stuck.attempts == 0:  # noqa: ASYNC110 (waiting for the post to start)
+            await asyncio.sleep(0.01)
+    killed.cancel()  # the process dies mid-post, its claim still held
+    await asyncio.gather(killed, return_exceptions=True)
+
+    poster = RecordingPoster(clock)
+    lease = DeliveryPolicy().lease
+    clock.set(DUE + lease - MINUTE)
+    await wire(store.uow, clock, poster, worker_id="survivor").run_once()
+    assert poster.posts == []  # the lease still holds
+    clock.set(DUE + lease + MINUTE)
+    await wire(store.uow, clock, poster, worker_id="survivor").run_once()
+    await wire(store.uow, clock, poster, worker_id="another").run_once()
+    assert len(poster.posts) == 1
+    taken = await record(store)
+    assert taken is not None and taken.status == "posted" and taken.claimed_by == "survivor"
+
+
+def admin_service(store: Store, clock: FixedClock) -> ConnectionsService:
+    return ConnectionsService(
+        Ports(uow=store.uow, directory=FakeDirectory(), notifier=RecordingNotifier(), clock=clock)
+    )
+
+
+async def test_a_paused_community_gets_no_digest_and_resumes_with_the_next(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    service = admin_service(store, clock)
+    assert (await service.handle(ADMIN, PauseDigest())).ok
+    poster = RecordingPoster(clock)
+    runner = wire(store.uow, clock, poster)
+    clock.set(DUE + MINUTE)
+    await runner.run_once()
+    assert poster.posts == [] and await record(store) is None
+    clock.set(DUE + timedelta(days=2))
+    assert (await service.handle(ADMIN, ResumeDigest())).ok
+    await runner.run_once()  # the paused week is past the grace: skipped, not posted
+    assert poster.posts == []
+    clock.set(DUE + timedelta(days=7))
+    await runner.run_once()
+    assert [p.digest.period_end for p in poster.posts] == [DUE + timedelta(days=7)]
+
+
+async def test_changing_the_schedule_moves_the_due_time(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(days=2))  # Saturday
+    await seed_due_week(store, clock)
+    service = admin_service(store, clock)
+    reply = await service.handle(ADMIN, SetDigestSchedule(2, "14:30", "Europe/Berlin"))
+    assert reply.ok, reply.text
+    wednesday = DUE + timedelta(days=2, hours=4, minutes=30)  # Wed 11 Mar 14:30 CET
+    assert (await community(store)).next_digest_due_at == wednesday
+    poster = RecordingPoster(clock)
+    runner = wire(store.uow, clock, poster)
+    clock.set(DUE + MINUTE)
+    await runner.run_once()
+    assert poster.posts == []
+    clock.set(wednesday)
+    await runner.run_once()
+    assert [p.digest.period_end for p in poster.posts] == [wednesday]
+
+
+async def test_only_communities_of_running_platforms_are_claimed(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    slack = await Seed(store.uow, "slack:T012AB").community(now=clock.now())
+    poster = RecordingPoster(clock)
+    clock.set(DUE + MINUTE)
+    await wire(store.uow, clock, poster).run_once()  # a console-only process
+    assert poster.posts == []
+    async with store.uow() as uow:
+        untouched = await uow.communities.get("slack:T012AB")
+        assert await uow.digests.get("slack:T012AB", WEEK_START) is None
+    assert untouched == slack
