@@ -9,7 +9,7 @@ import aiohttp
 from adapters.http.metrics import PrometheusMetrics
 from bot import bootstrap
 from tests.databases import sqlite_url
-from tests.slack.fake_slack import FakeSlack, Failure
+from tests.slack.fake_slack import Failure, FakeSlack
 from tests.slack.harness import SlackDriver, populate, running, settings_for
 
 RETRIES = 'smart_connections_platform_calls_total{outcome="retry",platform="slack"}'
