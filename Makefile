@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test test-stress lint typecheck unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ unit: $(VENV)/.installed-test
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# Not part of `make test` (minutes): 50,000 kudos through Slack, and a bot SIGKILLed while it
+# posts 100 digests. Figures are printed and appended to stress-report.txt. LOAD_KUDOS=...,
+# LOAD_DATABASE=sqlite, KILL_DIGESTS=... resize them (see tests/stress/).
+test-stress: $(VENV)/.installed-test
+	SMART_CONNECTIONS_STRESS=1 $(BIN)/pytest -s tests/stress
 
 # Not part of `make test`: seeds millions of rows (minutes). BENCH_DIGEST_SIZES=... to resize.
 bench: $(VENV)/.installed-test

@@ -86,6 +86,24 @@ def redact_pattern(pattern: re.Pattern[str], replacement: str = REDACTED) -> Non
         redactor.patterns.append((pattern, replacement))
 
 
+# Loggers whose DEBUG lines carry whole platform payloads (members' words, exported data).
+# Adapters register theirs; the configured output shows them from INFO up, whatever
+# LOG_LEVEL says (a handler filter: nothing else, e.g. a test's capture, is affected).
+_payload_loggers: set[str] = set()
+
+
+def quiet_payload_loggers(names: Iterable[str]) -> None:
+    """Keep these loggers' DEBUG lines (they quote payloads) out of the configured logs."""
+    _payload_loggers.update(names)
+
+
+def _not_a_payload_dump(record: logging.LogRecord) -> bool:
+    if record.levelno >= logging.INFO:
+        return True
+    name = record.name
+    return not any(name == p or name.startswith(p + ".") for p in _payload_loggers)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -114,6 +132,7 @@ def configure(level: str, stream: TextIO | None = None, json_lines: bool | None 
     out = stream or sys.stderr
     use_json = (not out.isatty()) if json_lines is None else json_lines
     handler = logging.StreamHandler(out)
+    handler.addFilter(_not_a_payload_dump)
     handler.setFormatter(
         JsonFormatter()
         if use_json

@@ -82,6 +82,11 @@ class KudosRepository(Protocol):
         """The latest `limit` kudos, newest first."""
         ...
 
+    async def lock_giver(self, community_id: CommunityId, giver_id: MemberId) -> None:
+        """Make this giver's concurrent transactions take turns from here to their end, so
+        that each one's limits count what the one before recorded."""
+        ...
+
 
 class OfferRepository(Protocol):
     async def add(self, offer: Offer) -> Offer: ...

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
-from typing import Self
+from typing import Self, cast
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -20,7 +21,9 @@ from bot.ports import (
     PromptRepository,
     StateRepository,
 )
+from storage.backends import Backend, SqlAlchemyBackend
 from storage.digests import SqlDigests
+from storage.engine import StoreEngine
 from storage.repositories import (
     SqlAudit,
     SqlCommunities,
@@ -31,6 +34,7 @@ from storage.repositories import (
     SqlPrompts,
     SqlState,
 )
+from storage.sessions import Session
 
 _OUTAGES = (OperationalError, InterfaceError, OSError, ConnectionError, TimeoutError)
 
@@ -52,34 +56,29 @@ class SqlUnitOfWork:
     digests: DigestRepository
     state: StateRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._connection: AsyncConnection | None = None
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._session: Session | None = None
 
     async def __aenter__(self) -> Self:
-        try:
-            # The transaction begins with the first statement (SQLAlchemy's autobegin).
-            self._connection = await self._engine.connect()
-        except BaseException as exc:
-            if _is_outage(exc):
-                raise StoreUnavailableError(str(exc)) from exc
-            raise
-        conn = self._connection
-        self.communities = SqlCommunities(conn)
-        self.members = SqlMembers(conn)
-        self.kudos = SqlKudos(conn)
-        self.offers = SqlOffers(conn)
-        self.prompts = SqlPrompts(conn)
-        self.audit = SqlAudit(conn)
-        self.deliveries = SqlDeliveries(conn)
-        self.digests = SqlDigests(conn)
-        self.state = SqlState(conn)
+        # Nothing is connected yet: the transaction begins with the first statement.
+        session = self._session = self._backend.session()
+        self.communities = SqlCommunities(session)
+        self.members = SqlMembers(session)
+        self.kudos = SqlKudos(session)
+        self.offers = SqlOffers(session)
+        self.prompts = SqlPrompts(session)
+        self.audit = SqlAudit(session)
+        self.deliveries = SqlDeliveries(session)
+        # SqlDigests is written against AsyncConnection; a session offers the same calls.
+        self.digests = SqlDigests(cast(AsyncConnection, session))
+        self.state = SqlState(session)
         return self
 
     async def commit(self) -> None:
-        assert self._connection is not None
+        assert self._session is not None
         try:
-            await self._connection.commit()
+            await self._session.commit()
         except Exception as exc:
             if _is_outage(exc):
                 raise StoreUnavailableError(str(exc)) from exc
@@ -91,16 +90,11 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        conn, self._connection = self._connection, None
-        if conn is None:
-            return
-        try:
-            if conn.in_transaction():
-                await conn.rollback()
-        except Exception:  # the connection may be gone: closing below discards it
-            pass
-        finally:
-            await conn.close()
+        session, self._session = self._session, None
+        if session is not None:
+            # The connection may be gone: it is discarded either way.
+            with contextlib.suppress(Exception):
+                await session.close()
         if exc is not None and _is_outage(exc) and not isinstance(exc, StoreUnavailableError):
             raise StoreUnavailableError(str(exc)) from exc
 
@@ -108,6 +102,10 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Engines from storage.engine carry the direct path; any other goes through SQLAlchemy.
+        self._backend = (
+            engine.backend if isinstance(engine, StoreEngine) else SqlAlchemyBackend(engine)
+        )
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self._backend)

@@ -310,6 +310,9 @@ class FakeKudosRepository(_Repository):
         """The latest `limit` kudos, newest first."""
         return list(reversed(_oldest_first(self._in(community_id))))[:limit]
 
+    async def lock_giver(self, community_id: CommunityId, giver_id: MemberId) -> None:
+        """Nothing to do: fake transactions never run at the same time."""
+
 
 class FakeOfferRepository(_Repository):
     def _in(self, community_id: CommunityId) -> Iterator[Offer]:

@@ -21,6 +21,7 @@ from adapters.discord.redaction import redact_discord_secrets
 from adapters.discord.responder import Responder
 from adapters.discord.sync import sync_now
 from adapters.discord.thank_menu import handle_thank_submit, is_thank_submit, thank_menus
+from adapters.memory import freeze_startup_objects
 from bot.ports import MemberDirectory, Notifier, Poster, UnitOfWorkFactory
 from bot.service import ConnectionsService
 
@@ -94,6 +95,7 @@ class DiscordRuntime:
 
     async def serve(self) -> None:
         """Log in and connect (start(), not run(): the loop is shared); close on the way out."""
+        freeze_startup_objects()
         try:
             async with self.client:
                 try:

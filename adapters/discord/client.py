@@ -10,6 +10,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.option_types import well_typed
 from adapters.discord.responder import apologise, send_text
 from adapters.discord.sync import sync_if_changed
 from bot.errors import StoreUnavailableError
@@ -23,6 +24,10 @@ NOT_IN_A_SERVER = (
     "Try /connections help in a server."
 )
 OUT_OF_DATE = "That command has changed; Discord will show the new version in a minute."
+UNREADABLE = (
+    "I couldn't read the options of that command. Please pick the command again from "
+    "Discord's list and choose each value from what Discord offers."
+)
 
 
 def minimal_intents() -> discord.Intents:
@@ -39,6 +44,11 @@ class ConnectionsTree(app_commands.CommandTree[discord.Client]):
         request_id.set(str(interaction.id))
         if interaction.user.bot:
             return False  # bots are ignored (and cannot invoke commands anyway)
+        if not well_typed(interaction.data):
+            log.warning("interaction %s has options of the wrong type", interaction.id)
+            if interaction.type is discord.InteractionType.application_command:
+                await send_text(interaction, UNREADABLE)
+            return False
         if interaction.guild_id is None:
             if interaction.type is discord.InteractionType.application_command:
                 await send_text(interaction, NOT_IN_A_SERVER)
@@ -52,6 +62,12 @@ class ConnectionsTree(app_commands.CommandTree[discord.Client]):
             log.warning("interaction for an out-of-date command: %s", error)
             with contextlib.suppress(discord.HTTPException):
                 await send_text(interaction, OUT_OF_DATE)
+            return
+        if isinstance(error, app_commands.TransformerError):
+            # A value no choice or converter accepts (Discord offers only valid ones).
+            log.warning("interaction %s: option value not accepted: %s", interaction.id, error)
+            with contextlib.suppress(discord.HTTPException):
+                await send_text(interaction, UNREADABLE)
             return
         original = getattr(error, "original", error)
         log.error(

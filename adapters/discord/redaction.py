@@ -12,7 +12,12 @@ _IN_URL = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/?\s'\"]+")
 _IN_PAYLOAD = re.compile(r"""(['"]token['"]\s*:\s*['"])[^'"]+""")
 
 
+# discord.py logs gateway events and HTTP bodies at DEBUG: members' words.
+PAYLOAD_LOGGERS = ("discord.http", "discord.gateway", "discord.webhook", "discord.state")
+
+
 def redact_discord_secrets(token: str) -> None:
+    logs.quiet_payload_loggers(PAYLOAD_LOGGERS)
     logs.redact_secrets([token])
     logs.redact_pattern(_IN_URL, rf"\1{logs.REDACTED}")
     logs.redact_pattern(_IN_PAYLOAD, rf"\1{logs.REDACTED}")

@@ -10,6 +10,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
 )
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 TOKEN_CACHE_SECONDS = 60.0
 RATE_LIMIT_RETRIES = 3
+SERVER_ERROR_RETRIES = 4
 
 
 def community_id(team_id: str) -> CommunityId:
@@ -35,10 +37,12 @@ def team_of(community: CommunityId) -> str:
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
-    # A 429 is retried after the Retry-After Slack sends; a dropped connection once.
+    # A 429 is retried after the Retry-After Slack sends; a 500 or 503 (Slack having a bad
+    # moment) with backoff, 0.5, 1, 2, 4 s (jittered); a dropped connection once.
     return [
         AsyncConnectionErrorRetryHandler(max_retry_count=1),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
     ]
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 
+from adapters.slack.payload_shapes import malformed
 from bot.logs import request_context
+
+log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 
@@ -16,12 +21,24 @@ def mount_slack(http_app: web.Application, bolt: AsyncApp) -> None:
     page and the OAuth redirect."""
 
     async def events(request: web.Request) -> web.Response:
-        if not _timestamp_is_a_number(request):
-            # Bolt's verifier would fail with a 500 (and an error log) on int("soon").
+        if not _headers_are_ascii_numbers(request):
+            # Bolt's verifier would fail with a 500 (and an error log) on int("soon") or on
+            # comparing a non-ASCII signature.
             return web.Response(status=401)
         # Every log line of this request, and of the work it starts, carries one id.
         with request_context():
-            response = await bolt.async_dispatch(await to_bolt_request(request))
+            try:
+                bolt_request = await to_bolt_request(request)
+            except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+                # Bolt parses the body before checking anything: not JSON, not a form, or
+                # JSON that is not an object. Nothing Slack sends.
+                log.warning("refused a Slack request that does not parse (%s)", type(exc).__name__)
+                return web.Response(status=400)
+            why = malformed(bolt_request.body)
+            if why is not None:
+                log.warning("refused a malformed Slack request: %s", why)
+                return web.Response(status=400)
+            response = await bolt.async_dispatch(bolt_request)
             return await to_aiohttp_response(response)
 
     http_app.router.add_post(EVENTS_PATH, events)
@@ -41,6 +58,11 @@ def mount_slack(http_app: web.Application, bolt: AsyncApp) -> None:
     http_app.router.add_get(flow.redirect_uri_path, oauth_redirect)
 
 
-def _timestamp_is_a_number(request: web.Request) -> bool:
+def _headers_are_ascii_numbers(request: web.Request) -> bool:
     timestamp = request.headers.get("X-Slack-Request-Timestamp")
-    return timestamp is None or (timestamp.isascii() and timestamp.strip().isdecimal())
+    signature = request.headers.get("X-Slack-Signature", "")
+    if not signature.isascii():
+        return False
+    return timestamp is None or (
+        timestamp.isascii() and timestamp.strip().isdecimal() and len(timestamp) <= 12
+    )

@@ -16,7 +16,13 @@ REDACTED = logs.REDACTED
 _TOKEN = re.compile(r"\b(?:xox[a-z]?(?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]+")
 
 
+# bolt and slack_sdk log every request and response body at DEBUG: members' words.
+PAYLOAD_LOGGERS = ("adapters.slack.web", "adapters.slack.bolt", "slack_sdk", "slack_bolt")
+
+
 def redact_secrets_in_logs(secrets: Iterable[str | None]) -> None:
-    """Hide these secrets and any Slack token in every log record from now on."""
+    """Hide these secrets and any Slack token in every log record from now on, and keep the
+    libraries' payload dumps out of the configured logs."""
     logs.redact_secrets(secrets)
     logs.redact_pattern(_TOKEN)
+    logs.quiet_payload_loggers(PAYLOAD_LOGGERS)

@@ -14,6 +14,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
 from adapters.http.server import HttpServer
+from adapters.memory import freeze_startup_objects
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.app import OAuthConfig, build_bolt_app
 from adapters.slack.background import Background
@@ -84,6 +85,7 @@ class SlackRuntime:
                 async with asyncio.timeout(self.socket_connect_timeout):
                     await socket.connect_async()  # type: ignore[no-untyped-call]
                 log.info("connected to Slack in Socket Mode")
+            freeze_startup_objects()
             self.started.set()
             await asyncio.Event().wait()
         finally:

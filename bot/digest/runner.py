@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -59,17 +59,34 @@ class DigestRunner:
 
     async def run_once(self) -> RunReport:
         report = RunReport()
-        while True:
-            work, seen = await self._claim_due(report)
-            await self._deliver_all(work, report)
-            if seen < self._batch:
-                break
-        while True:
-            work, seen = await self._take_over_retries(report)
-            await self._deliver_all(work, report)
-            if seen < self._batch:
-                break
+        await self._claim_and_deliver(self._claim_due, report)
+        await self._claim_and_deliver(self._take_over_retries, report)
         return report
+
+    async def _claim_and_deliver(
+        self, claim: Callable[[RunReport], Awaitable[tuple[Work, int]]], report: RunReport
+    ) -> None:
+        """Claim a batch and post it, claiming the next batch while those posts run, so that
+        a post waiting out a 429 holds back no other community; no more than a batch waits
+        for a posting slot at once (other processes keep their share of the claims)."""
+        posting: set[asyncio.Task[str]] = set()
+        try:
+            while True:
+                while len(posting) > self._batch:
+                    done, posting = await asyncio.wait(posting, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        report.add(task.result())
+                work, seen = await claim(report)
+                posting |= {asyncio.ensure_future(self._deliver(*item)) for item in work}
+                if seen < self._batch:
+                    break
+            for status in await asyncio.gather(*posting):
+                report.add(status)
+        except BaseException:
+            for task in posting:
+                task.cancel()
+            await asyncio.gather(*posting, return_exceptions=True)
+            raise
 
     async def _claim_due(self, report: RunReport) -> tuple[Work, int]:
         now = self._clock.now()
@@ -141,11 +158,6 @@ class DigestRunner:
                 work.append((community, taken, None))
             await uow.commit()
         return work, len(records)
-
-    async def _deliver_all(self, work: Work, report: RunReport) -> None:
-        outcomes = await asyncio.gather(*(self._deliver(*item) for item in work))
-        for status in outcomes:
-            report.add(status)
 
     async def _deliver(
         self, community: Community, record: DigestRecord, due: datetime | None

@@ -24,6 +24,7 @@ MAX_TAG_LENGTH = 30
 UNPROMPTED_TAG = "unprompted"
 BURST_WINDOW = timedelta(minutes=1)  # the per-minute limit counts kudos given within this
 _TAG = re.compile(r"^[^\W_][\w-]*$")
+_EMOJI_CODE = re.compile(r":[\w+'-]+:")
 
 HOW = "Try: /kudos @alice for untangling the release script #teamwork"
 
@@ -53,6 +54,11 @@ def normalise_tags(raw: tuple[str, ...]) -> tuple[tuple[str, ...], bool, str | N
     if len(tags) > MAX_TAGS:
         return (), False, f"Please pick at most {MAX_TAGS} values (you gave {len(tags)})."
     return tuple(tags), unprompted, None
+
+
+def _has_words(reason: str) -> bool:
+    """Some letters or digits besides emoji (Slack writes emoji as :shortcodes:)."""
+    return any(ch.isalnum() for ch in _EMOJI_CODE.sub("", reason))
 
 
 def join_names(names: list[str] | tuple[str, ...]) -> str:
@@ -112,9 +118,11 @@ async def give_kudos(ports: Ports, actor: Actor, command: GiveKudos) -> Reply:
                 f"Tell them what they did, in your own words: a reason of at least "
                 f"{community.min_reason_length} characters (yours has {len(reason)}). {HOW}"
             )
-        if not any(ch.isalnum() for ch in reason):  # e.g. only emoji: no words of one's own
+        if not _has_words(reason):
             await uow.commit()
             return refuse(f"Tell them in words what they did: emoji or symbols alone don't. {HOW}")
+        # Taking turns per giver: a burst sent all at once is counted like one sent in a row.
+        await uow.kudos.lock_giver(actor.community_id, actor.member_id)
         refusal = await _over_a_limit(uow, actor, community, now)
         if refusal is not None:
             await uow.commit()

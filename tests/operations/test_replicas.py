@@ -18,6 +18,7 @@ from typing import IO
 import aiohttp
 from sqlalchemy import func, select, update
 
+from adapters.slack.slash_commands import WORKING_ON_IT
 from bot.bootstrap import open_store
 from bot.settings import Settings
 from storage import tables as t
@@ -119,7 +120,11 @@ async def test_two_replicas_record_each_kudos_once_and_post_each_digest_once(
             # Slack's trigger ids are unique across a workspace: so must the drivers' be.
             drivers[1]._ids = itertools.count(1_000_000)
             for i, team in enumerate(TEAMS):
-                for text in (f"admin digest channel <#CDIGEST{i}>", "admin limit daily 0"):
+                for text in (
+                    f"admin digest channel <#CDIGEST{i}>",
+                    "admin limit daily 0",
+                    "admin limit burst 0",  # alice thanks 12 times at once
+                ):
                     answer = await drivers[i % 2].command(
                         "/connections", text, user="UADMIN", team=team
                     )
@@ -137,10 +142,19 @@ async def test_two_replicas_record_each_kudos_once_and_post_each_digest_once(
             ]
             answers = await asyncio.gather(*sends)
             assert all(x.status == 200 for x in answers), [x.text for x in answers]
-            assert all("recorded" in x.message for x in answers), answers[0].text
-            after = await metric(a, "smart_connections_kudos_recorded_total")
-            on_b = await metric(b, "smart_connections_kudos_recorded_total")
-            assert (after - before, on_b) == (len(sends) // 2, len(sends) // 2)
+            # On a loaded machine an answer may come "working on it", then by response_url.
+            assert all("recorded" in x.message or x.message == WORKING_ON_IT for x in answers), [
+                x.text for x in answers
+            ]
+            counted = 0.0
+            for _ in range(100):
+                after = await metric(a, "smart_connections_kudos_recorded_total")
+                on_b = await metric(b, "smart_connections_kudos_recorded_total")
+                counted = after - before + on_b
+                if counted >= len(sends):
+                    break
+                await asyncio.sleep(0.1)
+            assert counted == len(sends)
             assert await metric(a, "smart_connections_commands_total") > 0
             assert await metric(a, "smart_connections_database_seconds_count") > 0
 
