@@ -39,7 +39,9 @@ test: lint typecheck unit
 test-stress: $(VENV)/.installed-test
 	SMART_CONNECTIONS_STRESS=1 $(BIN)/pytest -s tests/stress
 
-# Not part of `make test`: seeds millions of rows (minutes). BENCH_DIGEST_SIZES=... to resize.
+# Not part of `make test` (about 15 minutes: seeds millions of rows): every bench in bench/,
+# each app under test in a process of its own, then one table of every figure with its
+# baseline, ratio and target. BENCH_DIGEST_SIZES=1000000 (or ...,BACKENDS=sqlite) to shorten.
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 

@@ -183,7 +183,9 @@ class Level:
 
     @property
     def throughput(self) -> float:
-        return len(self.latencies) / self.seconds
+        """Requests answered a second, counting until their posts and DMs reached Slack too:
+        work left for after the level (a backlog of posts) makes this figure worse."""
+        return len(self.latencies) / (self.seconds + self.drain_seconds)
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -595,8 +597,9 @@ def print_details(outcome: Outcome, seconds: float) -> None:
                 f"{drained:>8}  {ratio}"
             )
     print(
-        "app CPU: the app process's CPU time over the level (100% = one core); "
-        "drained: from the level's end until its last post and DM reached Slack"
+        "req/s: requests answered a second, counted until the last post and DM reached Slack; "
+        "drained: how long after the level that was; app CPU: the app process's CPU time "
+        "over the level (100% = one core)"
     )
 
 

@@ -47,11 +47,15 @@ def at_most(limit: float) -> Callable[[Figure], bool]:
 
 
 def _number(value: float, unit: str) -> str:
-    if unit in ("%",):
-        return f"{value:.0f}%"
-    if abs(value) >= 100:
-        return f"{value:,.0f} {unit}".strip()
-    return f"{value:.2f} {unit}".strip() if abs(value) < 10 else f"{value:.1f} {unit}".strip()
+    if value == int(value) and not unit:
+        return f"{value:,.0f}"
+    if abs(value) >= 1000:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}"
+    return f"{text} {unit}".strip()
 
 
 def render(figures: Sequence[Figure]) -> str:

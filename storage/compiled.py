@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from storage.types import UtcDateTime
 
 Processor = Callable[[Any], Any] | None
 Builder = Callable[[str], Executable]
@@ -305,5 +308,18 @@ def _bind_processor(type_: Any, dialect: Dialect) -> Processor:
 
 
 def _result_processor(type_: Any, dialect: Dialect) -> Processor:
+    if isinstance(type_, UtcDateTime):
+        # The digest reads thousands of these: one C call each instead of SQLAlchemy's
+        # chain (parse, then UtcDateTime's own step), with the same result.
+        return _utc_from_text if dialect.name == "sqlite" else _utc_from_naive
     processor: Processor = type_.dialect_impl(dialect).result_processor(dialect, None)
     return processor
+
+
+def _utc_from_text(value: str) -> datetime:
+    """SQLite's stored text ('2026-03-09 09:00:00.000000', naive UTC) as an aware UTC time."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _utc_from_naive(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC)

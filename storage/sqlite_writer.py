@@ -79,7 +79,7 @@ class SqliteWriter:
     """The one connection of this process to a SQLite file, and the turn to use it.
 
     Each unit of work is one BEGIN IMMEDIATE ... COMMIT: running inline, units never overlap,
-    and a COMMIT in WAL mode with synchronous=NORMAL costs microseconds, so there is nothing
+    and a COMMIT in WAL mode with synchronous=NORMAL costs tens of microseconds: little
     for a group commit to share. Holding the database lock across units would also starve
     another process, which waits for it by polling (SQLite's busy handler sleeps between
     tries). For the same reason, while another connection is seen holding the lock, each

@@ -9,7 +9,6 @@ import asyncio
 import json
 import sqlite3
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -93,26 +92,27 @@ async def test_a_database_locked_elsewhere_is_waited_for_without_freezing_the_bo
     store, path = sqlite_store
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process writing
-    gaps: list[float] = []
+    beats = 0
 
-    async def heartbeat() -> None:
-        last = time.perf_counter()
+    async def heartbeat() -> None:  # the rest of the bot: other members' commands
+        nonlocal beats
         while True:
             await asyncio.sleep(0.01)
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
+            beats += 1
 
     beating = asyncio.create_task(heartbeat())
     saving = asyncio.create_task(save_community(store, "console:waiting"))
     await asyncio.sleep(0.3)
     assert not saving.done()  # it waits for the lock...
+    beats_while_locked = beats
     other.execute("COMMIT")
     await asyncio.wait_for(saving, 5)  # ...and gets it once the other side is done
     beating.cancel()
     other.close()
     assert await stored(store, "console:waiting")
-    assert max(gaps) < 0.15  # the event loop kept answering the whole time
+    # The event loop kept running while the unit of work waited (a wait on the loop itself
+    # would have allowed none of these).
+    assert beats_while_locked >= 5
 
 
 async def test_a_database_locked_too_long_is_an_outage_and_the_bot_recovers(
