@@ -20,7 +20,7 @@ from bot.domain import (
 )
 
 if TYPE_CHECKING:
-    from bot.digest.model import Digest, DigestRecord
+    from bot.digest.model import Digest, DigestRecord, PostKey
 
 
 class CommunityRepository(Protocol):
@@ -217,7 +217,15 @@ class Notifier(Protocol):
 class Poster(Protocol):
     """Posts a built digest to a community's channel."""
 
-    async def post_digest(self, community: Community, digest: Digest) -> None: ...
+    async def post_digest(self, community: Community, digest: Digest, key: PostKey) -> None:
+        """Post it, marked with `key` where the platform allows, for `find_digest`."""
+        ...
+
+    async def find_digest(self, community: Community, key: PostKey) -> bool:
+        """Whether a post of this claim already reached the channel: asked before posting a
+        claim again whose earlier attempt may have landed. False when the platform cannot
+        tell (then the digest is posted again: a double is better than none)."""
+        ...
 
 
 class PlatformRuntime(Protocol):

@@ -63,6 +63,10 @@ class EmbedSpec:
         return embed
 
 
+# The first embed's title begins so: how a digest post of ours is recognised in a channel.
+DIGEST_TITLE = "The week in thanks"
+
+
 def fit(specs: list[EmbedSpec]) -> list[EmbedSpec]:
     """Clamp every piece, then shorten the longest ones until the message fits."""
     specs = specs[:MAX_EMBEDS]
@@ -153,7 +157,7 @@ def _story(s: Story) -> tuple[str, str]:
 def digest_embeds(d: Digest) -> list[discord.Embed]:
     specs = [
         EmbedSpec(
-            title=f"The week in thanks · {week_label(d.period_start, d.period_end, d.timezone)}",
+            title=f"{DIGEST_TITLE} · {week_label(d.period_start, d.period_end, d.timezone)}",
             description=_numbers(d),
         )
     ]

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
-from bot.digest.model import Digest
+from bot.digest.model import Digest, PostKey
 from bot.domain import Community
 from bot.ports import Poster
 
@@ -121,5 +121,8 @@ class HttpRuntime:
 
 
 class _NoPoster:
-    async def post_digest(self, community: Community, digest: Digest) -> None:
+    async def post_digest(self, community: Community, digest: Digest, key: PostKey) -> None:
         raise RuntimeError("the HTTP server posts no digests")
+
+    async def find_digest(self, community: Community, key: PostKey) -> bool:
+        return False

@@ -26,6 +26,8 @@ BOT_SCOPES = (
     "chat:write",
     "chat:write.public",
     "channels:join",
+    "channels:history",
+    "groups:history",
     "im:write",
     "users:read",
     "reactions:read",

@@ -28,6 +28,7 @@ class MessageSender:
         channel: str,
         text: str,
         blocks: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """chat.postMessage, paced per channel; a 429 is retried by the client after its
         Retry-After. Raises SlackApiError when Slack refuses."""
@@ -37,6 +38,7 @@ class MessageSender:
             channel=channel,
             text=text,
             blocks=blocks,
+            metadata=metadata,
             unfurl_links=False,
             unfurl_media=False,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,22 @@ class DigestRecord:
 
     def with_(self, **changes: object) -> DigestRecord:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def post_key(self) -> PostKey:
+        return PostKey(self.community_id, self.period_start, self.claimed_at)
+
+
+@dataclass(frozen=True)
+class PostKey:
+    """Names the post of one claim, so that a post cut short (the process killed, the call
+    timed out after the platform took it) can be looked for before posting again."""
+
+    community_id: str
+    period_start: datetime
+    claimed_at: datetime  # no post of this claim is older: where a look-up starts
+
+    @property
+    def tag(self) -> str:
+        """The same text for every attempt at this claim, e.g. `slack:T1/2026-11-16T00:00Z`."""
+        return f"{self.community_id}/{self.period_start.astimezone(UTC):%Y-%m-%dT%H:%MZ}"

@@ -111,19 +111,29 @@ class DigestPublisher:
         its week (up to its due time), or the 7 days before now when sent early. Never raises for
         a failed post: the outcome says what happened and the record when to retry."""
         now = self._clock.now()
+        # A retry, or a claim taken over from a holder that stopped (killed, say): an earlier
+        # attempt may have reached the platform after all, so look for it before posting.
+        may_have_landed = due is None or record.attempts > 0
         if due is None:  # a retry: the due time follows from the week's start
             due = due_of_period(community, record.period_start)
         built: BuiltDigest | None = None
         attempts = record.attempts + 1
+        found = False
         try:
             if due <= now:
                 built = await self.build(community, record.period_start, due)
             else:  # sent early: the 7 days before now
                 built = await self.build(community, week_before(now, community), now)
-            await asyncio.wait_for(
-                self._delivery.poster.post_digest(community, built.digest),
-                timeout=self.policy.post_timeout,
-            )
+            poster, key = self._delivery.poster, record.post_key
+            if may_have_landed:
+                found = await asyncio.wait_for(
+                    poster.find_digest(community, key), timeout=self.policy.post_timeout
+                )
+            if not found:
+                await asyncio.wait_for(
+                    poster.post_digest(community, built.digest, key),
+                    timeout=self.policy.post_timeout,
+                )
         except DigestNotDeliverable as exc:
             # Trying again cannot help; give the week back so a later `digest now` (after the
             # admin fixes the channel, say) can claim it.
@@ -166,7 +176,12 @@ class DigestPublisher:
                 next_attempt_at=None,
             )
             outcome = Outcome("posted", updated, built.digest)
-            log.info("digest for %s posted (week from %s)", community.id, record.period_start)
+            log.info(
+                "digest for %s %s (week from %s)",
+                community.id,
+                "found posted by an earlier attempt" if found else "posted",
+                record.period_start,
+            )
         await self._record(community, updated, built if outcome.status == "posted" else None)
         self._delivery.metrics.digest_finished(outcome.status, late=now - due > LATE_AFTER)
         return outcome

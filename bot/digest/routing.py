@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.digest.errors import DigestNotDeliverable
-from bot.digest.model import Digest
+from bot.digest.model import Digest, PostKey
 from bot.domain import Community, platform_of
 from bot.ports import Poster
 
@@ -22,10 +22,16 @@ class RoutingPoster:
     def platforms(self) -> tuple[str, ...]:
         return tuple(sorted(self._posters))
 
-    async def post_digest(self, community: Community, digest: Digest) -> None:
+    def _poster_of(self, community: Community) -> Poster:
         poster = self._posters.get(platform_of(community.id))
         if poster is None:
             raise DigestNotDeliverable(
                 f"the {platform_of(community.id)} adapter is not running in this process"
             )
-        await poster.post_digest(community, digest)
+        return poster
+
+    async def post_digest(self, community: Community, digest: Digest, key: PostKey) -> None:
+        await self._poster_of(community).post_digest(community, digest, key)
+
+    async def find_digest(self, community: Community, key: PostKey) -> bool:
+        return await self._poster_of(community).find_digest(community, key)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.digest.errors import DigestNotDeliverable
-from bot.digest.model import Digest
+from bot.digest.model import Digest, PostKey
 from bot.digest.publisher import DeliveryPolicy, DigestDelivery, DigestPublisher
 from bot.digest.routing import RoutingPoster
 from bot.digest.runner import DigestRunner
@@ -28,21 +28,30 @@ class Post:
     community_id: str
     digest: Digest
     at: datetime
+    key: PostKey | None = None
 
 
 @dataclass
 class RecordingPoster:
     """The Poster port, recording each post. Per community: the next `failures[id]` posts
-    raise, posts to `hanging` never return; `undeliverable` refuses every post for good."""
+    raise, posts to `hanging` never return; `undeliverable` refuses every post for good. The
+    next `lost_answers[id]` posts land but raise (the answer never came back), as when the
+    platform took the post and the connection dropped; posts to `stalled` land, then never
+    return (the process dies before it hears back); `blind` makes `find_digest` see
+    nothing, as a platform that cannot be asked."""
 
     clock: Clock
     posts: list[Post] = field(default_factory=list)
     attempts: int = 0
     failures: dict[str, int] = field(default_factory=dict)
+    lost_answers: dict[str, int] = field(default_factory=dict)
     hanging: set[str] = field(default_factory=set)
+    stalled: set[str] = field(default_factory=set)
     undeliverable: bool = False
+    blind: bool = False
+    lookups: list[PostKey] = field(default_factory=list)
 
-    async def post_digest(self, community: Community, digest: Digest) -> None:
+    async def post_digest(self, community: Community, digest: Digest, key: PostKey) -> None:
         self.attempts += 1
         if self.undeliverable:
             raise DigestNotDeliverable("no digest channel is set")
@@ -51,7 +60,16 @@ class RecordingPoster:
         if self.failures.get(community.id, 0) > 0:
             self.failures[community.id] -= 1
             raise ConnectionError("the platform answered 503")
-        self.posts.append(Post(community.id, digest, self.clock.now()))
+        self.posts.append(Post(community.id, digest, self.clock.now(), key))
+        if community.id in self.stalled:
+            await asyncio.sleep(3600)
+        if self.lost_answers.get(community.id, 0) > 0:
+            self.lost_answers[community.id] -= 1
+            raise ConnectionError("the connection dropped before the answer came")
+
+    async def find_digest(self, community: Community, key: PostKey) -> bool:
+        self.lookups.append(key)
+        return not self.blind and any(p.key == key for p in self.posts)
 
     def for_community(self, community_id: str) -> list[Post]:
         return [p for p in self.posts if p.community_id == community_id]

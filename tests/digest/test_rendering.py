@@ -10,12 +10,13 @@ import pytest
 from adapters.console.poster import ConsolePoster
 from adapters.console.render import render_digest, render_reply
 from bot.digest.errors import DigestNotDeliverable
-from bot.digest.model import Digest, GiverLine, OfferLine, Story
+from bot.digest.model import Digest, GiverLine, OfferLine, PostKey, Story
 from bot.digest.routing import RoutingPoster
 from bot.digest.text import QUIET_WEEK, digest_text, period_label
 from bot.domain import Community
 from bot.replies import Reply
 
+KEY = PostKey("console:local", datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC))
 WEEK = dict(
     community_id="console:local",
     period_start=datetime(2026, 3, 2, 8, tzinfo=UTC),
@@ -121,8 +122,8 @@ def test_the_period_is_shown_in_local_days(start: datetime, end: datetime, label
 async def test_posts_go_to_the_poster_of_the_community_platform() -> None:
     printed: list[str] = []
     routing = RoutingPoster({"console": ConsolePoster(printed.append)})
-    await routing.post_digest(Community("console:local", digest_channel="general"), quiet())
+    await routing.post_digest(Community("console:local", digest_channel="general"), quiet(), KEY)
     assert printed[0].startswith("[channel #general] Weekly digest")
     assert routing.platforms == ("console",)
     with pytest.raises(DigestNotDeliverable, match="slack adapter is not running"):
-        await routing.post_digest(Community("slack:T012AB"), quiet())
+        await routing.post_digest(Community("slack:T012AB"), quiet(), KEY)

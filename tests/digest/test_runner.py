@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.bootstrap import Store
 from bot.commands import PauseDigest, ResumeDigest, SetDigestSchedule
-from bot.digest.model import DigestRecord
+from bot.digest.model import DigestRecord, PostKey
 from bot.digest.publisher import DeliveryPolicy
 from bot.digest.scheduler import DigestScheduler
 from bot.domain import Actor, Community
@@ -214,6 +214,91 @@ async def test_a_claim_left_by_a_killed_process_is_posted_once_after_its_lease(
     assert len(poster.posts) == 1
     taken = await record(store)
     assert taken is not None and taken.status == "posted" and taken.claimed_by == "survivor"
+
+
+async def kill_mid_post(store: Store, clock: FixedClock, poster: RecordingPoster) -> None:
+    """A process claims the due digest and dies in the middle of posting it."""
+    dying = asyncio.create_task(wire(store.uow, clock, poster, worker_id="killed").run_once())
+    async with asyncio.timeout(10):
+        while poster.attempts == 0:  # noqa: ASYNC110 (waiting for the post to start)
+            await asyncio.sleep(0.01)
+    dying.cancel()
+    await asyncio.gather(dying, return_exceptions=True)
+
+
+async def test_a_post_that_landed_before_its_process_died_is_not_posted_again(
+    store: Store,
+) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    platform = RecordingPoster(clock, stalled={COMMUNITY})  # takes the post, never answers
+    clock.set(DUE)
+    await kill_mid_post(store, clock, platform)
+    assert len(platform.posts) == 1 and platform.lookups == []  # a fresh claim: no look-up
+
+    platform.stalled.clear()
+    clock.set(DUE + DeliveryPolicy().lease + MINUTE)
+    report = await wire(store.uow, clock, platform, worker_id="survivor").run_once()
+
+    assert report.posted == 1
+    assert len(platform.posts) == 1  # found where it landed, not posted again
+    [lookup] = platform.lookups
+    assert lookup == platform.posts[0].key and lookup.claimed_at == DUE
+    taken = await record(store)
+    assert taken is not None and taken.status == "posted" and taken.claimed_by == "survivor"
+
+
+async def test_a_platform_that_cannot_be_asked_gets_the_digest_again(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    platform = RecordingPoster(clock, stalled={COMMUNITY}, blind=True)
+    clock.set(DUE)
+    await kill_mid_post(store, clock, platform)
+
+    platform.stalled.clear()
+    clock.set(DUE + DeliveryPolicy().lease + MINUTE)
+    await wire(store.uow, clock, platform, worker_id="survivor").run_once()
+
+    # Better twice than never: the members still get their week.
+    assert len(platform.posts) == 2 and len(platform.lookups) == 1
+
+
+async def test_a_post_whose_answer_was_lost_is_found_on_retry(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+    platform = RecordingPoster(clock, lost_answers={COMMUNITY: 1})
+    runner = wire(store.uow, clock, platform)
+    clock.set(DUE)
+    assert (await runner.run_once()).failed == 1  # it landed, but we could not know
+
+    clock.set(DUE + MINUTE)
+    assert (await runner.run_once()).posted == 1
+
+    assert len(platform.posts) == 1 and len(platform.lookups) == 1
+    stored = await record(store)
+    assert stored is not None and stored.status == "posted" and stored.attempts == 2
+
+
+async def test_a_look_up_that_fails_is_retried_like_a_post(store: Store) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    await seed_due_week(store, clock)
+
+    class Unreachable(RecordingPoster):
+        async def find_digest(self, community: Community, key: PostKey) -> bool:
+            await super().find_digest(community, key)
+            raise ConnectionError("the platform answered 503")
+
+    platform = Unreachable(clock, failures={COMMUNITY: 1})
+    runner = wire(store.uow, clock, platform)
+    clock.set(DUE)
+    await runner.run_once()
+    clock.set(DUE + MINUTE)
+    assert (await runner.run_once()).failed == 1
+
+    stored = await record(store)
+    assert stored is not None and stored.status == "failed" and stored.attempts == 2
+    assert stored.next_attempt_at == DUE + 3 * MINUTE
+    assert platform.posts == [] and platform.attempts == 1  # never posted blind
 
 
 def admin_service(store: Store, clock: FixedClock) -> ConnectionsService:

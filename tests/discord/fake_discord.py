@@ -13,6 +13,7 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -33,6 +34,14 @@ TIMESTAMP = "2026-11-02T12:00:00.000000+00:00"
 def snowflakes(start: int) -> Callable[[], int]:
     counter = itertools.count(start)
     return lambda: next(counter)
+
+
+DISCORD_EPOCH_MS = 1420070400000
+
+
+def snowflake_at(moment: datetime) -> int:
+    """The smallest id Discord could give something made at `moment` (its time is in the id)."""
+    return (int(moment.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
 
 
 @dataclass
@@ -178,6 +187,9 @@ class FakeDiscord:
         self.resume_count = 0
         self.shard: list[int] | None = None  # READY's "shard" when a sharded client connects
         self.forbidden_channels: set[int] = set()  # the bot may not post there (403)
+        self.unreadable_channels: set[int] = set()  # no Read Message History there (403)
+        self.channel_messages: dict[int, list[dict[str, Any]]] = {}  # oldest first
+        self._last_message_id = 0
         self.closed_dms: set[int] = set()  # users who do not accept DMs (403, 50007)
         self.fail_command_sync = False  # refuse command syncs (400, as for a bad payload)
         self.fail_member_lookups = False  # answer member look-ups with a 400
@@ -425,6 +437,8 @@ class FakeDiscord:
             return self._open_dm(int(r.json["recipient_id"]))
         if parts[0] == "channels" and parts[2:] == ["messages"] and r.method == "POST":
             return self._post_message(int(parts[1]), r.json or {})
+        if parts[0] == "channels" and parts[2:] == ["messages"] and r.method == "GET":
+            return self._read_messages(int(parts[1]), r.query)
         if parts[0] == "guilds" and parts[2:3] == ["members"] and self.fail_member_lookups:
             return _error(400, 0, "400: Bad Request")
         if parts[0] == "guilds" and parts[2:3] == ["members"] and r.method == "GET":
@@ -468,10 +482,36 @@ class FakeDiscord:
             return _error(403, 50007, "Cannot send messages to this user")
         if channel_id in self.forbidden_channels:
             return _error(403, 50013, "Missing Permissions")
-        known = {c.id for g in self.guilds.values() for c in g.channels}
-        if recipient is None and channel_id not in known:
+        if recipient is None and channel_id not in self._known_channels():
             return _error(404, 10003, "Unknown Channel")
-        return _json(self._message(channel_id, body))
+        # Ids carry the time they were made, as Discord's do (history reads go by them).
+        now = datetime.now(UTC)
+        self._last_message_id = max(snowflake_at(now), self._last_message_id + 1)
+        message = self._message(channel_id, body)
+        message["id"] = str(self._last_message_id)
+        message["timestamp"] = now.isoformat()
+        self.channel_messages.setdefault(channel_id, []).append(message)
+        return _json(message)
+
+    def _known_channels(self) -> set[int]:
+        return {c.id for g in self.guilds.values() for c in g.channels}
+
+    def _read_messages(self, channel_id: int, query: dict[str, str]) -> web.Response:
+        """GET /channels/{id}/messages: `limit` (1-100) messages, newest first; with `after`,
+        the oldest ones after that id; with `before`, the newest ones before it."""
+        if channel_id in self.unreadable_channels:
+            return _error(403, 50001, "Missing Access")
+        if channel_id not in self._known_channels() and channel_id not in self._dm_channels:
+            return _error(404, 10003, "Unknown Channel")
+        limit = max(1, min(int(query.get("limit", "50")), 100))
+        messages = self.channel_messages.get(channel_id, [])
+        if "after" in query:
+            after = int(query["after"])
+            chosen = [m for m in messages if int(m["id"]) > after][:limit]
+        else:
+            before = int(query.get("before", str(2**63)))
+            chosen = [m for m in messages if int(m["id"]) < before][-limit:]
+        return _json(list(reversed(chosen)))
 
     def _member(self, guild_id: int, user_id: int) -> web.Response:
         guild = self.guilds.get(guild_id)

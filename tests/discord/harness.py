@@ -134,10 +134,8 @@ class Bot:
 
     async def channel_posts(self, channel: Channel, count: int = 1) -> list[Request]:
         path = f"/channels/{channel.id}/messages"
-        await self.fake.wait_until(
-            lambda: len([r for r in self.fake.requests if r.path == path]) >= count
-        )
-        return [r for r in self.fake.requests if r.path == path]
+        await self.fake.wait_until(lambda: len(self.fake.calls("POST", path)) >= count)
+        return self.fake.calls("POST", path)
 
     async def community(self) -> Community | None:
         async with self.store.uow() as uow:

@@ -14,7 +14,7 @@ from bot import cli
 from bot.bootstrap import Store, open_store
 from bot.clock import SystemClock
 from bot.digest.errors import DigestNotDeliverable
-from bot.digest.model import Digest, GiverLine, OfferLine, Story
+from bot.digest.model import Digest, GiverLine, OfferLine, PostKey, Story
 from bot.digest.publisher import DigestPublisher
 from bot.digest.runner import DigestRunner
 from bot.domain import Community
@@ -25,6 +25,7 @@ from tests.discord.fake_discord import Channel, FakeDiscord, Guild, User
 from tests.discord.harness import TOKEN, Bot, World, build_runtime
 
 WEEK_START = datetime(2026, 10, 26, 8, 0, tzinfo=UTC)
+KEY = PostKey("discord:any", WEEK_START, claimed_at=datetime.now(UTC))
 
 
 def a_digest(community_id: str, **changes: Any) -> Digest:
@@ -62,7 +63,7 @@ async def save_community(bot: Bot, community: Community) -> None:
 async def test_a_digest_lands_as_embeds_in_the_configured_channel(bot: Bot) -> None:
     w = bot.world
     community = Community(id=w.community_id, digest_channel=str(w.general.id))
-    await bot.runtime.poster.post_digest(community, a_digest(w.community_id))
+    await bot.runtime.poster.post_digest(community, a_digest(w.community_id), KEY)
 
     (post,) = await bot.channel_posts(w.general)
     assert post.json["allowed_mentions"] == {"parse": []}
@@ -102,7 +103,7 @@ async def test_a_quiet_week_is_a_short_warm_post(bot: Bot) -> None:
         offers=(),
     )
     community = Community(id=w.community_id, digest_channel=str(w.general.id))
-    await bot.runtime.poster.post_digest(community, quiet)
+    await bot.runtime.poster.post_digest(community, quiet, KEY)
     (post,) = await bot.channel_posts(w.general)
     titles = [e["title"] for e in post.json["embeds"]]
     assert titles == ["The week in thanks · 26 Oct – 2 Nov 2026", "This week's prompt"]
@@ -119,7 +120,7 @@ async def test_a_huge_week_stays_within_discords_limits(bot: Bot) -> None:
         prompt="P" * 300,
     )
     community = Community(id=w.community_id, digest_channel=str(w.general.id))
-    await bot.runtime.poster.post_digest(community, huge)
+    await bot.runtime.poster.post_digest(community, huge, KEY)
     (post,) = await bot.channel_posts(w.general)
     embeds = post.json["embeds"]
     assert len(embeds) <= 10
@@ -149,7 +150,7 @@ async def test_an_undeliverable_digest_is_audited_and_told_to_the_next_admin(
     channel_id = str(w.quiet.id) if channel == "quiet" else channel
     community = Community(id=w.community_id, digest_channel=channel_id)
     with pytest.raises(DigestNotDeliverable, match=expected):
-        await bot.runtime.poster.post_digest(community, a_digest(w.community_id))
+        await bot.runtime.poster.post_digest(community, a_digest(w.community_id), KEY)
 
     async with bot.store.uow() as uow:
         (entry,) = await uow.audit.list(w.community_id)
@@ -218,10 +219,11 @@ async def test_a_digest_posts_even_when_the_bot_is_not_serving(
     """`smart-connections digest send` posts without a gateway: a short REST session."""
     runtime = build_runtime(fake, sqlite_store)
     community = Community(id=world.community_id, digest_channel=str(world.general.id))
-    await runtime.poster.post_digest(community, a_digest(world.community_id))
+    await runtime.poster.post_digest(community, a_digest(world.community_id), KEY)
     (post,) = fake.calls("POST", f"/channels/{world.general.id}/messages")
     assert post.json["embeds"][0]["title"].startswith("The week in thanks")
     assert post.authorization == f"Bot {TOKEN}"
+    assert await runtime.poster.find_digest(community, claimed_now(world.community_id))
     assert fake.identify_count == 0
 
 
@@ -250,3 +252,63 @@ async def test_digest_send_on_the_command_line(
     assert await asyncio.to_thread(cli.main, argv) == 0
     (post,) = fake.calls("POST", f"/channels/{world.general.id}/messages")
     assert post.json["embeds"][0]["title"].startswith("The week in thanks")
+
+
+# --- finding a post an interrupted attempt left behind -------------------------------------
+
+
+def claimed_now(community_id: str, ago: timedelta = timedelta(0)) -> PostKey:
+    return PostKey(community_id, WEEK_START, claimed_at=datetime.now(UTC) - ago)
+
+
+async def test_a_digest_posted_since_the_claim_is_found(bot: Bot) -> None:
+    w = bot.world
+    community = Community(id=w.community_id, digest_channel=str(w.general.id))
+    key = claimed_now(w.community_id)
+    assert not await bot.runtime.poster.find_digest(community, key)
+
+    await bot.runtime.poster.post_digest(community, a_digest(w.community_id), key)
+
+    assert await bot.runtime.poster.find_digest(community, key)
+    (read, *_) = bot.fake.calls("GET", f"/channels/{w.general.id}/messages")
+    assert int(read.query["after"]) > 0
+
+
+async def test_a_digest_from_before_the_claim_or_by_someone_else_is_not_it(bot: Bot) -> None:
+    w = bot.world
+    community = Community(id=w.community_id, digest_channel=str(w.general.id))
+    await bot.runtime.poster.post_digest(community, a_digest(w.community_id), KEY)
+    (ours,) = bot.fake.channel_messages[w.general.id]
+    # Someone's copy of our digest, pasted by another bot after the claim.
+    copy = {**ours, "id": str(int(ours["id"]) + 1), "author": w.helper_bot.payload()}
+    bot.fake.channel_messages[w.general.id].append(copy)
+
+    # Last week's digest was posted before this claim: an hour later the claim is new.
+    later = PostKey(w.community_id, WEEK_START, claimed_at=datetime.now(UTC) + timedelta(hours=1))
+    assert not await bot.runtime.poster.find_digest(community, later)
+
+
+async def test_a_channel_the_bot_cannot_read_says_not_found(bot: Bot) -> None:
+    w = bot.world
+    community = Community(id=w.community_id, digest_channel=str(w.general.id))
+    await bot.runtime.poster.post_digest(community, a_digest(w.community_id), KEY)
+    bot.fake.unreadable_channels.add(w.general.id)
+
+    # Without Read Message History: posting again beats not posting at all.
+    assert not await bot.runtime.poster.find_digest(community, claimed_now(w.community_id))
+
+
+async def test_a_chatty_channel_is_read_in_pages_from_the_claim_on(bot: Bot) -> None:
+    w = bot.world
+    community = Community(id=w.community_id, digest_channel=str(w.general.id))
+    key = claimed_now(w.community_id, ago=timedelta(minutes=5))
+    await bot.runtime.poster.post_digest(community, a_digest(w.community_id), key)
+    (ours,) = bot.fake.channel_messages[w.general.id]
+    chatter = [
+        {**ours, "id": str(int(ours["id"]) - 1000 + i), "embeds": [], "content": "hi"}
+        for i in range(250)
+    ]
+    bot.fake.channel_messages[w.general.id][:0] = chatter  # 250 messages before ours
+
+    assert await bot.runtime.poster.find_digest(community, key)
+    assert len(bot.fake.calls("GET", f"/channels/{w.general.id}/messages")) == 3

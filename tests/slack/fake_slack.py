@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,10 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.tokens = {BOT_TOKEN, INSTALLED_BOT_TOKEN}
         self.channels_without_bot: set[str] = set()
+        self.missing_scopes: set[str] = set()  # e.g. "channels:history": refused with missing_scope
+        # channel -> its messages, oldest first, as conversations.history answers them
+        self.history: dict[str, list[dict[str, Any]]] = {}
+        self._last_ts = 0.0
         self.failures: dict[str, list[Failure]] = {}
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sockets: list[web.WebSocketResponse] = []
@@ -210,11 +215,59 @@ class FakeSlack:
         self.channels_without_bot.discard(channel)
         return {"ok": True, "channel": {"id": channel}}
 
+    def _next_ts(self) -> str:
+        """A message's ts, as Slack makes it: the wall-clock time, unique and increasing."""
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
+
     def _chat_postMessage(self, call: Call) -> dict[str, Any]:
         channel = str(call.args.get("channel"))
         if channel in self.channels_without_bot:
             return {"ok": False, "error": "not_in_channel"}
-        return {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ids):06d}"}
+        ts = self._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "ts": ts,
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "text": call.args.get("text", ""),
+        }
+        metadata = call.args.get("metadata")
+        if isinstance(metadata, str):  # form-encoded: JSON text
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        self.history.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _conversations_history(self, call: Call) -> dict[str, Any]:
+        """Newest first, from `latest` back to `oldest` (exclusive), `limit` a page, with a
+        cursor; metadata only when include_all_metadata is set."""
+        channel = str(call.args.get("channel"))
+        scope = "groups:history" if channel.startswith("G") else "channels:history"
+        if scope in self.missing_scopes:
+            return {"ok": False, "error": "missing_scope", "needed": scope}
+        if channel in self.channels_without_bot:
+            return {"ok": False, "error": "not_in_channel"}
+        oldest = float(call.args.get("oldest") or 0)
+        latest = float(call.args.get("latest") or "inf")
+        limit = max(1, min(int(call.args.get("limit") or 100), 999))
+        skip = int(str(call.args.get("cursor") or "0").removeprefix("next:") or 0)
+        found = [
+            m for m in reversed(self.history.get(channel, [])) if oldest < float(m["ts"]) <= latest
+        ]
+        page = found[skip : skip + limit]
+        with_metadata = str(call.args.get("include_all_metadata")).lower() in ("1", "true")
+        messages = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page
+        ]
+        more = skip + limit < len(found)
+        return {
+            "ok": True,
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"next:{skip + limit}" if more else ""},
+        }
 
     def _chat_postEphemeral(self, call: Call) -> dict[str, Any]:
         return {"ok": True, "message_ts": f"1700000000.{next(self._ids):06d}"}
