@@ -51,6 +51,7 @@ INDEXES = {
     "ix_kudos_community_created": "kudos (community_id, created_at)",
     "ix_kudos_community_giver_created": "kudos (community_id, giver_id, created_at)",
     "ix_kudos_recipients_member": "kudos_recipients (community_id, recipient_id, created_at)",
+    "ix_kudos_recipients_community_created": "kudos_recipients (community_id, created_at)",
 }
 
 

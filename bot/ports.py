@@ -44,6 +44,12 @@ class MemberRepository(Protocol):
     ) -> dict[MemberId, Member]: ...
 
 
+# One receiver of one kudos, as the digest reads the weeks it sums up: (kudos id, giver,
+# receiver, created_at, unprompted). The receiver is None for a kudos that names nobody.
+# Plain tuples: a big community's digest reads tens of thousands of them.
+Thanks = tuple[int, MemberId, MemberId | None, datetime, bool]
+
+
 class KudosRepository(Protocol):
     async def add(self, kudos: Kudos) -> Kudos: ...
     async def count_given_since(
@@ -66,6 +72,17 @@ class KudosRepository(Protocol):
         self, community_id: CommunityId, giver_ids: Sequence[MemberId], before: datetime
     ) -> set[MemberId]:
         """Those of `giver_ids` who gave a kudos before `before` (one query for many)."""
+        ...
+
+    async def thanks_between(
+        self, community_id: CommunityId, start: datetime, end: datetime
+    ) -> list[Thanks]:
+        """The receivers of the kudos created in [start, end) that are not hidden, one row
+        each, ordered by created_at, then kudos id (a kudos' receivers in no set order)."""
+        ...
+
+    async def many(self, community_id: CommunityId, kudos_ids: Sequence[int]) -> dict[int, Kudos]:
+        """These kudos, by id (unknown ids are left out)."""
         ...
 
     async def erase_member(

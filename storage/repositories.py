@@ -9,9 +9,11 @@ PostgreSQL), so the SQL does not change with their number.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from itertools import islice
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -28,12 +30,15 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
     select,
     update,
 )
+from sqlalchemy.types import NullType
 
 from bot.domain import AuditEntry, Community, Kudos, Member, Offer, Prompt
 from bot.errors import DuplicateDeliveryError
+from bot.ports import Thanks
 from storage import tables as t
 from storage.compiled import Prepared
 from storage.sessions import Session
@@ -312,6 +317,50 @@ _RECIPIENTS = Prepared(
         .order_by(_R.kudos_id, _R.position)
     )
 )
+# The digest's read: one row per receiver, ids, dates and flags only.
+_START = bindparam("start", type_=_AT)
+_END = bindparam("end", type_=_AT)
+
+
+def _thanks_between(dialect: str) -> Executable:
+    joined = _R.kudos_id == _K.id
+    created_at: Any = _K.created_at
+    if dialect == "postgresql":
+        # A receiver row carries its kudos' community and date: read by the receivers' own
+        # (community_id, created_at) index, PostgreSQL joins two short range scans instead
+        # of the week's kudos to a scan of every receiver row ever.
+        joined = and_(
+            joined,
+            _R.community_id == bindparam("community"),
+            _R.created_at >= _START,
+            _R.created_at < _END,
+        )
+        # As timestamptz, which asyncpg decodes straight into aware UTC datetimes.
+        created_at = func.timezone(literal_column("'UTC'"), _K.created_at)
+    # (SQLite looks each kudos' receivers up in the primary key, which holds them all.)
+    rows = (
+        select(_K.id, _K.giver_id, _R.recipient_id, created_at, _K.unprompted)
+        .select_from(t.kudos.outerjoin(t.kudos_recipients, joined))
+        .where(_IN_COMMUNITY, _K.created_at >= _START, _K.created_at < _END, _K.hidden.is_(False))
+        .order_by(_K.created_at, _K.id)
+    )
+    if dialect != "postgresql":
+        return rows
+    # PostgreSQL sends them as one row of five arrays: asyncpg decodes an array into a plain
+    # list at C speed, where tens of thousands of row Records would each cost their decoding
+    # and the garbage collector's attention.
+    ordered = rows.subquery()
+    return select(*(func.array_agg(c, type_=NullType()) for c in ordered.c))
+
+
+_THANKS_BETWEEN = Prepared(_thanks_between, plain=True)
+# Over a history of millions of kudos the planner's cost estimate for it passes PostgreSQL's
+# JIT threshold, and compiling takes longer (~8 ms) than the query runs: off, for the rest
+# of this transaction.
+_NO_JIT = Prepared(select(func.set_config(*map(literal_column, ("'jit'", "'off'", "true")))))
+_MANY_KUDOS = Prepared(
+    lambda dialect: _kudos_where(and_(_IN_COMMUNITY, _in_ids(dialect, _K.id, "ids", BigInteger)))
+)
 _RECENT_IDS = Prepared(
     select(_K.id)
     .where(_IN_COMMUNITY)
@@ -450,6 +499,34 @@ class SqlKudos(_Repository):
             _GIVERS_BEFORE, {"community": community_id, "ids": self._ids(ids), "before": before}
         )
         return {str(r[0]) for r in rows}
+
+    async def thanks_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[Thanks]:
+        postgresql = self.connection.dialect.name == "postgresql"
+        if postgresql:
+            await self.connection.execute(_NO_JIT, {})
+        result = await self.connection.execute(
+            _THANKS_BETWEEN, {"community": community_id, "start": start, "end": end}
+        )
+        if not postgresql:
+            return cast("list[Thanks]", result.all())  # tuples in the port's order already
+        ids, givers, receivers, times, flags = result.one()
+        if ids is None:  # no rows: array_agg gives NULL
+            return []
+        rows = list(zip(ids, givers, receivers, times, flags, strict=True))
+        # The arrays keep the order of the sorted rows they aggregate (PostgreSQL aggregates
+        # a sorted subquery in its order). SQL does not promise it: checked on the dates.
+        if not all(map(operator.le, times, islice(times, 1, None))):
+            rows.sort(key=operator.itemgetter(3, 0))
+        return rows
+
+    async def many(self, community_id: str, kudos_ids: Sequence[int]) -> dict[int, Kudos]:
+        if not kudos_ids:
+            return {}
+        ids = self._ids(sorted(set(kudos_ids)))
+        found = await self._load(_MANY_KUDOS, {"community": community_id, "ids": ids})
+        return {k.id or 0: k for k in found}
 
     async def erase_member(self, community_id: str, member_id: str, tombstone: str) -> None:
         values = {"community": community_id, "member": member_id, "tombstone": tombstone}

@@ -81,6 +81,7 @@ kudos_recipients = Table(
     Column("community_id", String(COMMUNITY), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_kudos_recipients_member", "community_id", "recipient_id", "created_at"),
+    Index("ix_kudos_recipients_community_created", "community_id", "created_at"),
 )
 
 offers = Table(

@@ -42,6 +42,7 @@ from bot.ports import (
     OfferRepository,
     PromptRepository,
     StateRepository,
+    Thanks,
 )
 
 DEFAULT_NOW = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)  # a Monday, noon UTC
@@ -280,6 +281,23 @@ class FakeKudosRepository(_Repository):
             for k in self._in(community_id)
             if k.giver_id in wanted and k.created_at < before
         }
+
+    async def thanks_between(
+        self, community_id: CommunityId, start: datetime, end: datetime
+    ) -> list[Thanks]:
+        _aware(start, "start")
+        _aware(end, "end")
+        rows: list[Thanks] = []
+        for k in _oldest_first(self._in(community_id)):
+            if k.hidden or not start <= k.created_at < end:
+                continue
+            receivers: tuple[MemberId | None, ...] = k.recipient_ids or (None,)
+            rows.extend((k.id or 0, k.giver_id, r, k.created_at, k.unprompted) for r in receivers)
+        return rows
+
+    async def many(self, community_id: CommunityId, kudos_ids: Sequence[int]) -> dict[int, Kudos]:
+        found = (self._state.kudos.get(i) for i in kudos_ids)
+        return {k.id or 0: k for k in found if k and k.community_id == community_id}
 
     async def erase_member(
         self, community_id: CommunityId, member_id: MemberId, tombstone: MemberId

@@ -1,8 +1,9 @@
 """Building one community's digest for one week, from the store.
 
-It reads only what the week needs, through indexes: the week's kudos and the 14 days before
-(for the one-way share), existence checks for first-time givers, the members it may name,
-and the open offers. History beyond that is never scanned.
+It reads only what the week needs, through indexes: one row per receiver of the week's
+kudos and of the 14 days before (for damping and the one-way share: ids, dates and flags,
+never reasons), existence checks for givers not seen giving in those days, then names,
+reasons and offers only for the few the digest shows. History beyond that is never scanned.
 """
 
 from __future__ import annotations
@@ -10,11 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
-from bot.analytics import RETURN_WINDOW, ThanksIndex, one_way_share
-from bot.digest.content import giver_credits, pick_stories, rank_givers, story_people, week_numbers
-from bot.digest.damping import damp_repeats
-from bot.digest.model import Digest, GiverLine, OfferLine
+from bot.analytics import RETURN_WINDOW
+from bot.digest.content import (
+    StoryCandidate,
+    UnpromptedKudos,
+    WeekSummary,
+    next_story,
+    rank_givers,
+    story,
+    story_candidate,
+    summarize_week,
+    unprompted_kudos,
+)
+from bot.digest.model import Digest, GiverLine, OfferLine, Story
 from bot.digest.prompts import PromptChoice, next_prompt
 from bot.domain import FORGOTTEN_MEMBER, Community, CommunityId, Member, MemberId
 from bot.ports import UnitOfWork
@@ -24,6 +35,10 @@ MAX_GIVERS = 10
 MAX_OFFERS = 3
 _NAME_CHUNK = 500
 _OFFER_PAGE = 20
+_GIVER_PAGE = 50
+# Unprompted kudos whose names and reasons are read at a time: the first few usually hold
+# the week's stories, so the rest are never read.
+_STORY_PAGE = 50
 
 
 class NameBook:
@@ -60,24 +75,19 @@ async def build_digest(
     uow: UnitOfWork, community: Community, period_start: datetime, period_end: datetime
 ) -> BuiltDigest:
     cid = community.id
-    history = damp_repeats(
-        k
-        for k in await uow.kudos.between(cid, period_start - RETURN_WINDOW, period_end)
-        if not k.hidden  # an admin hid it from digests
-    )
-    week = [k for k in history if k.created_at >= period_start]
-    numbers = week_numbers(week)
+    thanks = await uow.kudos.thanks_between(cid, period_start - RETURN_WINDOW, period_end)
+    week = summarize_week(thanks, period_start)
     names = NameBook(uow, cid)
 
-    credits = giver_credits(week)
-    returning = await uow.kudos.givers_before(cid, sorted(credits), period_start)
-    first_timers = set(credits) - returning
+    # Whoever gave in the 14 days before has given before: only the others are looked up.
+    unseen = sorted(g for g in week.credits if g not in week.gave_before)
+    returning = await uow.kudos.givers_before(cid, unseen, period_start) if unseen else set()
+    first_timers = {g for g in unseen if g not in returning}
     givers: list[GiverLine] = []
-    ranked = rank_givers(credits, first_timers)
-    for start in range(0, len(ranked), 50):
+    for start in range(0, len(week.credits), _GIVER_PAGE):
         if len(givers) >= MAX_GIVERS:
             break
-        chunk = ranked[start : start + 50]
+        chunk = rank_givers(week, first_timers, start + _GIVER_PAGE)[start:]
         await names.load(c.giver_id for c in chunk)
         for credit in chunk:
             name = names.name_of(credit.giver_id)
@@ -90,8 +100,7 @@ async def build_digest(
                     )
                 )
 
-    await names.load(story_people(week))
-    stories = pick_stories(week, names.name_of, MAX_STORIES)
+    stories = await _pick_stories(uow, cid, week, names)
 
     offers: list[OfferLine] = []
     offset = 0
@@ -107,6 +116,7 @@ async def build_digest(
         offset += _OFFER_PAGE
 
     prompt = await next_prompt(uow, cid)
+    numbers = week.numbers
     digest = Digest(
         community_id=cid,
         period_start=period_start,
@@ -116,7 +126,7 @@ async def build_digest(
         receivers_count=numbers.receivers,
         unprompted_count=numbers.unprompted,
         new_offers_count=await uow.offers.count_created_between(cid, period_start, period_end),
-        one_way_share=one_way_share(week, ThanksIndex(history)),
+        one_way_share=week.one_way_share,
         stories=tuple(stories),
         givers=tuple(givers),
         offers=tuple(offers),
@@ -124,3 +134,53 @@ async def build_digest(
         timezone=community.timezone,
     )
     return BuiltDigest(digest=digest, prompt=prompt)
+
+
+async def _pick_stories(
+    uow: UnitOfWork, cid: CommunityId, week: WeekSummary, names: NameBook
+) -> list[Story]:
+    """Up to MAX_STORIES stories (see bot/digest/content.py), reading names and reasons for a
+    page of unprompted kudos at a time, and the next page only when the choice needs it."""
+    unread = unprompted_kudos(week.unprompted)
+    candidates: list[StoryCandidate] = []
+    featured: set[MemberId] = set()
+    chosen: list[Story] = []
+    complete = False
+    while len(chosen) < MAX_STORIES:
+        found = next_story(candidates, featured, complete)
+        if found is None:
+            if complete:
+                break
+            page = list(islice(unread, _STORY_PAGE))
+            complete = len(page) < _STORY_PAGE
+            candidates.extend(await _candidates(uow, cid, page, names))
+            continue
+        pick = candidates.pop(found)
+        chosen.append(story(pick))
+        featured |= pick.people
+    return chosen
+
+
+async def _candidates(
+    uow: UnitOfWork, cid: CommunityId, page: list[UnpromptedKudos], names: NameBook
+) -> list[StoryCandidate]:
+    await names.load(p for k in page for p in (k.giver_id, *k.receiver_ids))
+    # Reasons (and the receivers' order) only of the kudos with someone to name.
+    nameable = [
+        k
+        for k in page
+        if names.name_of(k.giver_id) is not None
+        and any(names.name_of(r) is not None for r in k.receiver_ids)
+    ]
+    stored = await uow.kudos.many(cid, [k.kudos_id for k in nameable]) if nameable else {}
+    found: list[StoryCandidate] = []
+    for k in nameable:
+        kudos = stored.get(k.kudos_id)
+        if kudos is None:
+            continue
+        counted = set(k.receiver_ids)
+        receivers = [r for r in kudos.recipient_ids if r in counted]
+        candidate = story_candidate(k.giver_id, receivers, kudos.reason, names.name_of)
+        if candidate is not None:
+            found.append(candidate)
+    return found

@@ -5,6 +5,10 @@ A thank-you counts for a (giver, receiver) pair when the pair's last *counted* t
 is a day or more older; the repeats in between are dropped from that kudos' receivers,
 and a kudos left with none is dropped from the digest altogether (its giver and reason
 still belong to the people involved: summaries and exports are not damped).
+
+`damp_repeats` states the rule over whole kudos. The digest applies it inline, in the one
+pass of `bot.digest.content.summarize_week` over a big community's rows; the storage tests
+check that pass against this function.
 """
 
 from __future__ import annotations
