@@ -2,11 +2,14 @@
 gateway, the digest scheduler, the HTTP server with health and metrics) on a SQLite file,
 idle and then under a load of 50,000 kudos.
 
-The fake Slack Web API and the fake Discord run in this process, the app in its own. Idle
-RSS is read once the app is ready and Discord connected, after a few quiet seconds; peak
-RSS is the kernel's high-water mark (VmHWM) after the load, sent as signed /kudos from 16
-clients. Targets: idle ≤ 100 MiB, peak ≤ 1.5 × idle. Exits non-zero when a kudos of the
-load is lost or doubled.
+The fake Slack Web API and the fake Discord run in this process, the app in its own. The app
+starts twice, as after a deploy: first on an empty database, which it migrates (its idle RSS
+is shown for information: Alembic is then loaded), then again on the migrated database, as
+every later start and every other replica finds it. That second start is the one measured
+against the targets: idle RSS once the app is ready and Discord connected, after a few quiet
+seconds; peak RSS is the kernel's high-water mark (VmHWM) after the load, sent as signed
+/kudos from 16 clients. Targets: idle ≤ 100 MiB, peak ≤ 1.5 × idle. Exits non-zero when a
+kudos of the load is lost or doubled.
 
     python -m bench.memory [--kudos 50000]
 """
@@ -36,6 +39,7 @@ PEAK_TARGET_RATIO = 1.5
 
 @dataclass
 class Outcome:
+    first_idle_mib: float
     idle_mib: float
     peak_mib: float
     kudos: int
@@ -64,8 +68,12 @@ async def measure(count: int) -> Outcome:
                     "DISCORD_API_BASE_URL": fake_discord.api_url,
                     "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
                 }
-                async with bot_run(url, env, directory / "app.log") as app:
+                async with bot_run(url, env, directory / "first.log") as app:
                     await wait_connected(fake_discord, 0)
+                    await asyncio.sleep(SETTLE_SECONDS)
+                    first_idle, _ = memory_kib(app.pid)
+                async with bot_run(url, env, directory / "app.log") as app:
+                    await wait_connected(fake_discord, 1)
                     await asyncio.sleep(SETTLE_SECONDS)
                     idle, _ = memory_kib(app.pid)
                     driver = slack.Driver(app, slack.Load(fake_slack.url))
@@ -93,9 +101,10 @@ async def measure(count: int) -> Outcome:
         await fake_discord.close()
     idle_mib, peak_mib = idle / 1024, peak / 1024
     figures = [
+        Figure("memory", "idle RSS, first start (migrates)", first_idle / 1024, "MiB"),
         Figure(
             "memory",
-            "idle RSS, every adapter loaded",
+            "idle RSS, every adapter loaded (restart)",
             idle_mib,
             "MiB",
             target=f"<= {IDLE_TARGET_MIB:g} MiB",
@@ -112,7 +121,7 @@ async def measure(count: int) -> Outcome:
             at_most_ratio(PEAK_TARGET_RATIO),
         ),
     ]
-    return Outcome(idle_mib, peak_mib, count, level.seconds, figures, problems)
+    return Outcome(first_idle / 1024, idle_mib, peak_mib, count, level.seconds, figures, problems)
 
 
 def print_details(outcome: Outcome) -> None:
@@ -121,7 +130,8 @@ def print_details(outcome: Outcome) -> None:
         "(SQLite); the fakes and the load in this process"
     )
     print(
-        f"  idle {outcome.idle_mib:.1f} MiB; peak {outcome.peak_mib:.1f} MiB after "
+        f"  idle {outcome.idle_mib:.1f} MiB (first start, migrating the database: "
+        f"{outcome.first_idle_mib:.1f} MiB); peak {outcome.peak_mib:.1f} MiB after "
         f"{outcome.kudos:,} kudos in {outcome.seconds:.0f} s "
         f"({outcome.peak_mib / outcome.idle_mib:.2f} x idle)"
     )
