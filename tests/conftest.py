@@ -15,6 +15,8 @@ from bot.settings import Settings
 from tests.databases import sqlite_url, temporary_postgres
 from tests.harness import Harness, NullNotifier, SettableClock
 from tests.network_guard import loopback_only
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.harness import populate
 
 # Bolt turns on OAuth by itself when these are set; no test means that unless it says so.
 for _name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN", "DISCORD_TOKEN"):
@@ -49,3 +51,15 @@ def harness(store: Store) -> Harness:
     clock = SettableClock(datetime(2026, 11, 2, 12, 0, tzinfo=UTC))
     ports = Ports(uow=store.uow, directory=ConsoleDirectory(), notifier=NullNotifier(), clock=clock)
     return Harness(store=store, service=ConnectionsService(ports), clock=clock)
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """The fake Slack on loopback, with the harness's members in it."""
+    fake = FakeSlack()
+    populate(fake)
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()

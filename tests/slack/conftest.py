@@ -7,18 +7,7 @@ import pytest
 
 from tests.databases import sqlite_url
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import SlackWorld, populate, slack_world
-
-
-@pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    populate(fake)
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
+from tests.slack.harness import SlackWorld, slack_world
 
 
 @pytest.fixture

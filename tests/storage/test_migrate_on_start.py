@@ -5,11 +5,9 @@ and an older database is still upgraded before the bot serves."""
 from __future__ import annotations
 
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 from alembic import command
 from sqlalchemy import text
 
@@ -25,21 +23,9 @@ from storage.migrate import (
 )
 from tests.faults.bot_process import bot_environment, bot_process, free_port
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import populate
 from tests.storage.startup_process import MARKER
 
 ENTRY = ("-m", "tests.storage.startup_process")
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    populate(fake)
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
 
 
 async def start_and_stop(database_url: str, slack: FakeSlack, directory: Path) -> str:
@@ -55,7 +41,7 @@ async def start_and_stop(database_url: str, slack: FakeSlack, directory: Path) -
 
 
 async def test_a_start_on_a_current_schema_never_imports_alembic(
-    database_url: str, slack: FakeSlack, tmp_path: Path
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     engine = create_engine(database_url)
     try:
@@ -63,11 +49,11 @@ async def test_a_start_on_a_current_schema_never_imports_alembic(
     finally:
         await engine.dispose()
 
-    assert await start_and_stop(database_url, slack, tmp_path) == "none"
+    assert await start_and_stop(database_url, fake_slack, tmp_path) == "none"
 
 
 async def test_a_start_on_an_old_schema_upgrades_it_keeping_the_data(
-    database_url: str, slack: FakeSlack, tmp_path: Path
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     engine = create_engine(database_url)
     try:
@@ -81,7 +67,7 @@ async def test_a_start_on_an_old_schema_upgrades_it_keeping_the_data(
                 )
             )
 
-        loaded = await start_and_stop(database_url, slack, tmp_path)
+        loaded = await start_and_stop(database_url, fake_slack, tmp_path)
 
         assert "alembic" in loaded  # it had work to do, and did it
         assert await current_revision(engine) == head_revision()
