@@ -169,6 +169,13 @@ class DigestRepository(Protocol):
 
     async def save(self, record: DigestRecord) -> None: ...
 
+    async def last_posted(self, community_id: CommunityId, before: datetime) -> DigestRecord | None:
+        """The community's posted digest whose period ends last, among those whose period
+        began before `before`: where the days no digest has covered yet begin. A digest
+        posted before period ends were stored (`period_end` None) counts as ending 7 days
+        after its `period_start`."""
+        ...
+
     async def retryable(
         self, now: datetime, platforms: Sequence[str] | None = None, limit: int | None = None
     ) -> list[DigestRecord]:

@@ -17,7 +17,8 @@ class Metrics(Protocol):
     def kudos_recorded(self, count: int = 1) -> None: ...
 
     def digest_finished(self, status: str, late: bool) -> None:
-        """status: "posted" | "failed" | "released"; late: posted after its due minute."""
+        """status: "posted" | "failed" | "released" | "skipped" (earlier digests
+        covered its days); late: posted after its due minute."""
         ...
 
     def platform_call(self, platform: str, outcome: str) -> None:

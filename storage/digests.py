@@ -8,7 +8,7 @@ serialises writers anyway (every transaction begins IMMEDIATE, see storage/engin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, insert, or_, select, update
@@ -33,7 +33,12 @@ def _record(row: Row[Any]) -> DigestRecord:
         posted_at=row.posted_at,
         last_error=row.last_error,
         next_attempt_at=row.next_attempt_at,
+        period_end=row.period_end,
     )
+
+
+def _nominal_end(record: DigestRecord) -> datetime:
+    return record.period_end or record.period_start + timedelta(days=7)
 
 
 def _of_platforms(community_id: Any, platforms: Sequence[str]) -> ColumnElement[bool]:
@@ -60,6 +65,7 @@ class SqlDigests:
             "posted_at": None,
             "last_error": None,
             "next_attempt_at": None,
+            "period_end": None,
         }
         try:
             async with self.connection.begin_nested():
@@ -108,8 +114,31 @@ class SqlDigests:
                 posted_at=record.posted_at,
                 last_error=record.last_error,
                 next_attempt_at=record.next_attempt_at,
+                period_end=record.period_end,
             )
         )
+
+    async def last_posted(self, community_id: str, before: datetime) -> DigestRecord | None:
+        posted = select(t.digests).where(
+            t.digests.c.community_id == community_id,
+            t.digests.c.status == "posted",
+            t.digests.c.period_start < before,
+        )
+        # Two candidates among the community's rows (a few a year): the latest stored end, and
+        # the latest digest posted before ends were stored (migration 0005): a week on.
+        ended = t.digests.c.period_end
+        latest = (
+            await self.connection.execute(
+                posted.where(ended.is_not(None)).order_by(ended.desc()).limit(1)
+            )
+        ).first()
+        legacy = (
+            await self.connection.execute(
+                posted.where(ended.is_(None)).order_by(t.digests.c.period_start.desc()).limit(1)
+            )
+        ).first()
+        candidates = [_record(r) for r in (latest, legacy) if r is not None]
+        return max(candidates, key=_nominal_end, default=None)
 
     async def retryable(
         self, now: datetime, platforms: Sequence[str] | None = None, limit: int | None = None

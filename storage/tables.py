@@ -142,6 +142,9 @@ digests = Table(
     Column("posted_at", UtcDateTime),
     Column("last_error", Text),
     Column("next_attempt_at", UtcDateTime, index=True),
+    # The end of the period a posted digest covered; NULL before it is posted, and for digests
+    # posted before migration 0005.
+    Column("period_end", UtcDateTime),
 )
 
 # Small named values the adapters keep (e.g. the hash of Discord's synced command set).

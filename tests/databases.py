@@ -9,6 +9,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.migrate import alembic_config
 
 PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
@@ -60,3 +65,12 @@ async def temporary_postgres() -> AsyncIterator[str]:
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
         )
         await admin.close()  # type: ignore[attr-defined]
+
+
+async def migrate_to(engine: AsyncEngine, revision: str, *statements: str) -> None:
+    """Bring a database to an old `revision` and run `statements` there: rows as an older
+    release left them, for a migration test to carry forward."""
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+        for statement in statements:
+            await connection.execute(text(statement))

@@ -510,6 +510,20 @@ class FakeDigestRepository(_Repository):
         if key in self._state.digests:
             self._state.digests[key] = record
 
+    async def last_posted(self, community_id: CommunityId, before: datetime) -> DigestRecord | None:
+        _aware(before, "before")
+        posted = [
+            r
+            for (cid, start), r in self._state.digests.items()
+            if cid == community_id and r.status == "posted" and start < before
+        ]
+        # Posted before period ends were stored: counts as ending a week after it began.
+        return max(
+            posted,
+            key=lambda r: r.period_end or r.period_start + timedelta(days=7),
+            default=None,
+        )
+
     async def retryable(
         self, now: datetime, platforms: Sequence[str] | None = None, limit: int | None = None
     ) -> list[DigestRecord]:

@@ -28,7 +28,7 @@ class PrometheusMetrics:
         )
         self._digests = Counter(
             "smart_connections_digests_total",
-            "Digest posts finished, by status (posted, failed, released) and lateness.",
+            "Digest posts finished, by status (posted, failed, released, skipped) and lateness.",
             ["status", "late"],
             registry=self.registry,
         )

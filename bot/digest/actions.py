@@ -6,8 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.digest.model import Digest, DigestRecord
-from bot.digest.publisher import DigestPublisher, Outcome
+from bot.digest.publisher import DigestPublisher, Outcome, uncovered_period
 from bot.digest.timing import (
+    content_window,
     first_due,
     following_due,
     latest_due,
@@ -40,7 +41,8 @@ def this_cycle(community: Community, now: datetime, grace: timedelta) -> datetim
 
 
 async def preview(publisher: DigestPublisher, community: Community, now: datetime) -> Digest:
-    """This week's digest as it would be posted now, prompt included (not marked used)."""
+    """This week's digest as it would be posted now, prompt included (not marked used): the
+    7 days before now, less what the last posted digest covered."""
     return (await publisher.build(community, week_before(now, community), now)).digest
 
 
@@ -48,8 +50,10 @@ async def preview(publisher: DigestPublisher, community: Community, now: datetim
 class SendResult:
     cycle: datetime  # the due time this digest stands for
     following: datetime  # the due time after it
-    outcome: Outcome | None = None  # None: this week's digest was already taken
+    outcome: Outcome | None = None  # None: this week's digest was already taken, or covered
     existing: DigestRecord | None = None
+    # The last posted digest, when it leaves less than a day to post: nothing was claimed.
+    covered_by: DigestRecord | None = None
 
 
 async def send_now(
@@ -60,7 +64,8 @@ async def send_now(
     actor_id: MemberId | None = None,
 ) -> SendResult:
     """Post the digest of the last 7 days now, as this week's: it takes this week's claim,
-    so the scheduled one is not posted again."""
+    so the scheduled one is not posted again. Days an earlier posted digest covered are left
+    out; when that leaves less than a day, nothing is claimed or posted."""
     now = clock.now()
     async with uow() as tx:
         community = await load_community(tx, community_id, now)
@@ -72,6 +77,11 @@ async def send_now(
             existing = await tx.digests.get(community_id, period_start)
             await tx.commit()
             return SendResult(cycle=cycle, following=following, existing=existing)
+        start, end = content_window(community, period_start, cycle, now)
+        period = await uncovered_period(tx, community, start, end)
+        if period.covered_by is not None:
+            # Not committed: the claim is rolled back, and this week's digest is still to come.
+            return SendResult(cycle=cycle, following=following, covered_by=period.covered_by)
         record = DigestRecord(
             community_id,
             period_start,

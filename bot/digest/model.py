@@ -69,6 +69,10 @@ class DigestRecord:
     posted_at: datetime | None = None
     last_error: str | None = None
     next_attempt_at: datetime | None = None
+    # The end of the period a posted digest covered (its due time, or when it was sent early):
+    # the next digest starts there. None until posted, and for digests posted before it was
+    # stored (see bot/digest/timing.py `covered_until`).
+    period_end: datetime | None = None
 
     def with_(self, **changes: object) -> DigestRecord:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 """Posting one claimed digest and recording what happened (posted, failed with a retry
-time, or released), shared by the scheduler and the `digest now` command."""
+time, released, or skipped when earlier digests already covered its days), shared by the
+scheduler and the `digest now` command."""
 
 from __future__ import annotations
 
@@ -9,17 +10,24 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.digest.builder import BuiltDigest, build_digest
 from bot.digest.errors import DigestNotDeliverable
 from bot.digest.model import Digest, DigestRecord
 from bot.digest.prompts import mark_prompt_used
 from bot.digest.routing import RoutingPoster
-from bot.digest.timing import due_of_period, week_before
+from bot.digest.timing import (
+    MIN_GAP,
+    content_start,
+    content_window,
+    covered_until,
+    due_of_period,
+)
 from bot.domain import Community
 from bot.errors import StoreUnavailableError
-from bot.ports import Clock, UnitOfWorkFactory
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.schedule import load_zone
 from bot.telemetry import Metrics, NullMetrics
 
 log = logging.getLogger(__name__)
@@ -72,8 +80,42 @@ class DigestDelivery:
 
 
 @dataclass(frozen=True)
+class Period:
+    """What a digest has left to tell: [start, end), after the days earlier digests covered."""
+
+    start: datetime
+    end: datetime
+    # Set when less than a day is left: the posted digest that already told the rest.
+    covered_by: DigestRecord | None = None
+
+
+async def uncovered_period(
+    uow: UnitOfWork, community: Community, start: datetime, end: datetime
+) -> Period:
+    """The part of [start, end) no posted digest of the community has covered yet."""
+    last = await uow.digests.last_posted(community.id, end)
+    if last is None:
+        return Period(start, end)
+    start = content_start(start, covered_until(last, community))
+    return Period(start, end, last if end - start < MIN_GAP else None)
+
+
+def covered_reason(community: Community, last: DigestRecord) -> str:
+    """Why a digest was skipped, for its record and the admin, e.g. `covered by the digest
+    posted at Mon 09 Mar 09:00 UTC`."""
+    at = last.posted_at or covered_until(last, community)
+    zone = load_zone(community.timezone) or UTC
+    return f"covered by the digest posted at {at.astimezone(zone):%a %d %b %H:%M %Z}"
+
+
+class _Covered(Exception):
+    def __init__(self, last: DigestRecord) -> None:
+        self.last = last
+
+
+@dataclass(frozen=True)
 class Outcome:
-    status: str  # "posted" | "failed" | "released"
+    status: str  # "posted" | "failed" | "released" | "skipped"
     record: DigestRecord
     digest: Digest | None = None
     error: str | None = None
@@ -100,16 +142,19 @@ class DigestPublisher:
         return self._delivery.worker_id
 
     async def build(self, community: Community, start: datetime, end: datetime) -> BuiltDigest:
-        """The digest of [start, end) (read-only: nothing is marked used)."""
+        """The digest of [start, end), less the days posted digests covered (read-only:
+        nothing is marked used)."""
         async with self._uow() as uow:
-            return await build_digest(uow, community, start, end)
+            period = await uncovered_period(uow, community, start, end)
+            return await build_digest(uow, community, period.start, period.end)
 
     async def deliver(
         self, community: Community, record: DigestRecord, due: datetime | None = None
     ) -> Outcome:
         """Build, post and record the digest of a claim this process holds. A digest covers
-        its week (up to its due time), or the 7 days before now when sent early. Never raises for
-        a failed post: the outcome says what happened and the record when to retry."""
+        its week (up to its due time), or the 7 days before now when sent early, less what
+        earlier posted digests covered; when less than a day is left it is skipped. Never
+        raises for a failed post: the outcome says what happened and the record when to retry."""
         now = self._clock.now()
         # A retry, or a claim taken over from a holder that stopped (killed, say): an earlier
         # attempt may have reached the platform after all, so look for it before posting.
@@ -120,10 +165,12 @@ class DigestPublisher:
         attempts = record.attempts + 1
         found = False
         try:
-            if due <= now:
-                built = await self.build(community, record.period_start, due)
-            else:  # sent early: the 7 days before now
-                built = await self.build(community, week_before(now, community), now)
+            start, end = content_window(community, record.period_start, due, now)
+            async with self._uow() as uow:
+                period = await uncovered_period(uow, community, start, end)
+                if period.covered_by is not None:
+                    raise _Covered(period.covered_by)
+                built = await build_digest(uow, community, period.start, period.end)
             poster, key = self._delivery.poster, record.post_key
             if may_have_landed:
                 found = await asyncio.wait_for(
@@ -134,6 +181,15 @@ class DigestPublisher:
                     poster.post_digest(community, built.digest, key),
                     timeout=self.policy.post_timeout,
                 )
+        except _Covered as covered:
+            # Nothing new to tell (the schedule moved just after a digest went out, say): not
+            # posted, and not retried. The next digest starts where the last one ended.
+            reason = covered_reason(community, covered.last)
+            log.info("digest for %s skipped: %s", community.id, reason)
+            updated = record.with_(status="skipped", last_error=reason, next_attempt_at=None)
+            await self._record(community, updated, None)
+            self._delivery.metrics.digest_finished("skipped", late=False)
+            return Outcome("skipped", updated, None, reason)
         except DigestNotDeliverable as exc:
             # Trying again cannot help; give the week back so a later `digest now` (after the
             # admin fixes the channel, say) can claim it.
@@ -174,6 +230,7 @@ class DigestPublisher:
                 posted_at=self._clock.now(),
                 last_error=None,
                 next_attempt_at=None,
+                period_end=built.digest.period_end,
             )
             outcome = Outcome("posted", updated, built.digest)
             log.info(

@@ -3,7 +3,8 @@ ones. Any number of processes may run it at once: each digest is posted once.
 
 Per community and due time, exactly one claim row (community, week start) is inserted; the
 community's next due time moves on in the same transaction. A digest found more than the
-grace after its due time (the bot was down) is recorded as skipped instead of posted. Posts
+grace after its due time (the bot was down) is recorded as skipped instead of posted, and so
+is one whose days the last posted digest already covered (see bot/digest/publisher.py). Posts
 run concurrently with a timeout each, so one slow or failing platform call never holds up
 other communities; failures are retried with backoff from the digests table.
 """
@@ -35,6 +36,7 @@ class RunReport:
     released: int = 0
     missed: int = 0  # due longer ago than the grace: skipped, the next one scheduled
     given_up: int = 0  # failed for longer than the grace: no more retries
+    skipped: int = 0  # less than a day left after the last posted digest: nothing to post
 
     def add(self, status: str) -> None:
         setattr(self, status, getattr(self, status) + 1)

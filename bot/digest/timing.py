@@ -4,12 +4,17 @@ A digest due at instant D covers the week from the due time before it (the sched
 time 7 days earlier) up to D, so consecutive weeks join up exactly even across DST changes.
 The start of that week is the digest's claim key (`period_start`). A digest sent early
 (`digest now`) covers the 7 days before it is sent.
+
+A digest never repeats days an earlier posted digest covered (after a schedule change, say):
+its content starts where the last posted one ended, and it is not posted at all when that
+leaves less than a day (see `content_start`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
+from bot.digest.model import DigestRecord
 from bot.domain import Community
 from bot.schedule import load_zone, next_due, parse_time
 
@@ -43,6 +48,37 @@ def week_start_of(due: datetime, community: Community) -> datetime:
     zone = _zone(community)
     day = due.astimezone(zone).date() - WEEK
     return datetime.combine(day, time(hm[0], hm[1]), tzinfo=zone).astimezone(UTC)
+
+
+def covered_until(posted: DigestRecord, community: Community) -> datetime:
+    """Where the period a posted digest covered ended. A digest posted before that was stored
+    (`period_end` None, migration 0005) counts as covering its whole week: up to the same
+    local time 7 days after its start, which is its due time unless the schedule changed."""
+    if posted.period_end is not None:
+        return posted.period_end
+    local = posted.period_start.astimezone(_zone(community))
+    return (local + WEEK).astimezone(UTC)
+
+
+def content_start(start: datetime, covered: datetime | None) -> datetime:
+    """Where the content of a digest for [start, ...) begins, given where the last posted
+    digest's period ended (`covered`): there, when that is later than `start` (its days were
+    celebrated already) or less than a day before it (a digest too short to post was skipped
+    in between, or the schedule moved: those hours are not lost); else at `start` (a week
+    missed or paused stays missed)."""
+    if covered is None or covered <= start - MIN_GAP:
+        return start
+    return covered
+
+
+def content_window(
+    community: Community, period_start: datetime, due: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    """The days a digest would cover before earlier digests are taken off: its week, up to its
+    due time, or the 7 days before now when it is sent early."""
+    if due <= now:
+        return period_start, due
+    return week_before(now, community), now
 
 
 def due_of_period(community: Community, period_start: datetime) -> datetime:

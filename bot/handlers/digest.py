@@ -9,6 +9,7 @@ from bot.digest.actions import SendResult, preview, send_now
 from bot.digest.model import DigestRecord
 from bot.digest.publisher import DigestDelivery, DigestPublisher
 from bot.digest.text import digest_text
+from bot.digest.timing import covered_until
 from bot.domain import Actor, Community
 from bot.handlers.context import Ports, community_zone, load_community
 from bot.replies import Reply, refuse
@@ -49,6 +50,8 @@ class DigestCommands:
 
 def send_reply(community: Community, result: SendResult, now: datetime) -> Reply:
     """What an admin is told after `digest now` (the command line says the same)."""
+    if result.covered_by is not None:
+        return refuse(_covered(community, result.covered_by, result, now))
     if result.outcome is None:
         return refuse(_taken(community, result.existing, result))
     outcome = result.outcome
@@ -96,6 +99,18 @@ def _taken(community: Community, existing: DigestRecord | None, result: SendResu
     if existing is not None and existing.status == "skipped":
         return f"This week's digest was skipped. {following}"
     return f"This week's digest is being posted right now. {following}"
+
+
+def _covered(community: Community, last: DigestRecord, result: SendResult, now: datetime) -> str:
+    posted = f" (posted {_when(community, last.posted_at)})" if last.posted_at else ""
+    # Nothing was claimed: the scheduled digest still comes (an overdue one is skipped).
+    following = result.cycle if result.cycle > now else result.following
+    return (
+        f"The last digest{posted} covers the days up to "
+        f"{_when(community, covered_until(last, community))}: less than a day has passed "
+        f"since, so there is nothing new to post yet. The next one is due "
+        f"{_when(community, following)}."
+    )
 
 
 def register_digest_commands(service: ConnectionsService, delivery: DigestDelivery) -> None:

@@ -8,19 +8,18 @@ import signal
 from pathlib import Path
 
 import aiohttp
-from alembic import command
 from sqlalchemy import text
 
 from storage.engine import create_engine
 from storage.migrate import (
     VERSIONS,
-    alembic_config,
     alembic_head_revision,
     current_revision,
     head_from_files,
     head_revision,
     upgrade,
 )
+from tests.databases import migrate_to
 from tests.faults.bot_process import bot_environment, bot_process, free_port
 from tests.slack.fake_slack import FakeSlack
 from tests.storage.startup_process import MARKER
@@ -57,15 +56,13 @@ async def test_a_start_on_an_old_schema_upgrades_it_keeping_the_data(
 ) -> None:
     engine = create_engine(database_url)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0002"))
-            await connection.execute(
-                text(
-                    "INSERT INTO communities (id, digest_weekday, digest_time, timezone, paused, "
-                    "daily_kudos_limit, min_reason_length) "
-                    "VALUES ('slack:TOLD', 0, '09:00', 'UTC', false, 10, 10)"
-                )
-            )
+        await migrate_to(
+            engine,
+            "0002",
+            "INSERT INTO communities (id, digest_weekday, digest_time, timezone, paused, "
+            "daily_kudos_limit, min_reason_length) "
+            "VALUES ('slack:TOLD', 0, '09:00', 'UTC', false, 10, 10)",
+        )
 
         loaded = await start_and_stop(database_url, fake_slack, tmp_path)
 
