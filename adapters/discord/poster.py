@@ -3,6 +3,7 @@ finding a digest post that an interrupted attempt left behind."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,8 +26,10 @@ log = logging.getLogger(__name__)
 FIX = "Fix it, or choose another channel with /connections-admin digest channel."
 # Clocks of our hosts and Discord's differ a little: look back a bit before the claim.
 CLOCK_SKEW = timedelta(minutes=2)
-# A look-up reads the channel from the claim on, this many messages at most.
+# A look-up reads the channel from the claim on, this many messages at most, for this long at
+# most (discord.py waits out rate limits): then the digest is posted again, never lost waiting.
 MAX_MESSAGES_READ = 500
+LOOK_UP_SECONDS = 20.0
 
 
 class DiscordPoster:
@@ -65,7 +68,7 @@ class DiscordPoster:
         if not raw or not raw.isdecimal():
             return False
         try:
-            async with self._channel(int(raw)) as (channel, me):
+            async with asyncio.timeout(LOOK_UP_SECONDS), self._channel(int(raw)) as (channel, me):
                 async for message in channel.history(
                     after=key.claimed_at - CLOCK_SKEW, limit=MAX_MESSAGES_READ, oldest_first=True
                 ):
@@ -73,6 +76,11 @@ class DiscordPoster:
                         (e.title or "").startswith(DIGEST_TITLE) for e in message.embeds[:1]
                     ):
                         return True
+        except TimeoutError:
+            log.warning(
+                "looking for an earlier digest post of %s took too long: posting it again",
+                community.id,
+            )
         except (discord.Forbidden, discord.NotFound) as exc:
             log.warning(
                 "cannot check whether the digest of %s was already posted (%s): posting it "

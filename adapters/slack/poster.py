@@ -3,6 +3,7 @@ digest post that an interrupted attempt left behind."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,9 @@ HISTORY_PAGE = 200
 # A look-up reads the channel from the claim on; a channel this busy since is read no further
 # (Slack may also cap pages for some apps: then fewer messages are read).
 MAX_HISTORY_PAGES = 10
+# Slack allows distributed non-Marketplace apps one history read a minute: a look-up that
+# cannot finish in this time gives up and the digest is posted again, never lost waiting.
+LOOK_UP_SECONDS = 20.0
 
 
 class NoDigestChannelError(LookupError):
@@ -71,15 +75,27 @@ class SlackPoster:
         (then the attempt is retried later); False when Slack will not let it read."""
         if not community.digest_channel:
             return False
+        try:
+            async with asyncio.timeout(LOOK_UP_SECONDS):
+                return await self._look_up(community, community.digest_channel, key)
+        except TimeoutError:
+            log.warning(
+                "looking for an earlier digest post of %s took too long (Slack's history rate "
+                "limit?): posting it again",
+                community.id,
+            )
+            return False
+
+    async def _look_up(self, community: Community, channel: str, key: PostKey) -> bool:
         team_id = team_of(community.id)
         client = await self._clients.for_team(team_id)
         try:
-            return await self._search(client, community.digest_channel, key)
+            return await self._search(client, channel, key)
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error == "not_in_channel":  # posted with chat:write.public, or never posted
-                await self._join(team_id, community.digest_channel)
-                return await self._search(client, community.digest_channel, key)
+                await self._join(team_id, channel)
+                return await self._search(client, channel, key)
             if error in ("missing_scope", "channel_not_found", "access_denied"):
                 log.warning(
                     "cannot check whether the digest of %s was already posted (%s): posting "

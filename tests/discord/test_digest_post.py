@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from adapters.discord import poster as discord_poster
 from bot import cli
 from bot.bootstrap import Store, open_store
 from bot.clock import SystemClock
@@ -312,3 +313,15 @@ async def test_a_chatty_channel_is_read_in_pages_from_the_claim_on(bot: Bot) -> 
 
     assert await bot.runtime.poster.find_digest(community, key)
     assert len(bot.fake.calls("GET", f"/channels/{w.general.id}/messages")) == 3
+
+
+async def test_a_look_up_that_runs_out_of_time_posts_again(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = bot.world
+    community = Community(id=w.community_id, digest_channel=str(w.general.id))
+    key = claimed_now(w.community_id)
+    await bot.runtime.poster.post_digest(community, a_digest(w.community_id), key)
+    monkeypatch.setattr(discord_poster, "LOOK_UP_SECONDS", 0.0)  # e.g. waiting out a 429
+
+    assert not await bot.runtime.poster.find_digest(community, key)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack import poster as slack_poster
 from adapters.slack.digest_blocks import digest_blocks
 from adapters.slack.poster import MAX_HISTORY_PAGES, NoDigestChannelError
 from bot.digest.model import Digest, GiverLine, OfferLine, PostKey, Story
@@ -250,3 +251,21 @@ async def test_a_look_up_slack_refuses_for_a_while_is_an_error_to_retry(
 async def test_a_community_without_a_channel_has_nothing_to_find(world: SlackWorld) -> None:
     assert not await world.runtime.poster.find_digest(community(channel=None), key_claimed())
     assert world.fake.calls_to("conversations.history") == []
+
+
+async def test_a_look_up_slack_rate_limits_gives_up_in_time_and_posts_again(
+    world: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = key_claimed()
+    await world.runtime.poster.post_digest(community(), digest(), key)
+    # A distributed app outside the Marketplace: one history read a minute.
+    monkeypatch.setattr(slack_poster, "LOOK_UP_SECONDS", 1.0)
+    for _ in range(10):
+        world.fake.rate_limit_next("conversations.history", retry_after=60)
+
+    started = asyncio.get_running_loop().time()
+    found = await world.runtime.poster.find_digest(community(), key)
+
+    # Not found in time: the digest goes out again rather than waiting out its grace.
+    assert not found
+    assert asyncio.get_running_loop().time() - started < 5
