@@ -74,3 +74,12 @@ async def migrate_to(engine: AsyncEngine, revision: str, *statements: str) -> No
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
         for statement in statements:
             await connection.execute(text(statement))
+
+
+def community_at_0002(community_id: str) -> str:
+    """An INSERT of a community as revision 0002 stored it (before the burst limit)."""
+    return (
+        "INSERT INTO communities (id, digest_weekday, digest_time, timezone, paused, "
+        "daily_kudos_limit, min_reason_length) "
+        f"VALUES ('{community_id}', 0, '09:00', 'UTC', false, 10, 10)"
+    )

@@ -15,7 +15,7 @@ from bot.bootstrap import Store
 from bot.domain import Community, Kudos
 from bot.parsing import CONSOLE_SYNTAX, parse_kudos
 from storage.migrate import alembic_config, current_revision, head_revision, upgrade
-from tests.databases import migrate_to
+from tests.databases import community_at_0002, migrate_to
 from tests.harness import Harness
 
 T0 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -81,13 +81,7 @@ async def test_kudos_are_listed_newest_first_hidden_and_shown_within_their_commu
 async def test_migration_0003_gives_existing_communities_the_default(database_url: str) -> None:
     engine = create_async_engine(database_url)
     try:
-        await migrate_to(
-            engine,
-            "0002",
-            "INSERT INTO communities (id, digest_weekday, digest_time, timezone, paused, "
-            "daily_kudos_limit, min_reason_length) "
-            "VALUES ('console:old', 0, '09:00', 'UTC', false, 10, 10)",
-        )
+        await migrate_to(engine, "0002", community_at_0002("console:old"))
         await upgrade(engine)
         assert await current_revision(engine) == head_revision()
         async with engine.connect() as connection:

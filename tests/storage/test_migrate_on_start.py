@@ -19,7 +19,7 @@ from storage.migrate import (
     head_revision,
     upgrade,
 )
-from tests.databases import migrate_to
+from tests.databases import community_at_0002, migrate_to
 from tests.faults.bot_process import bot_environment, bot_process, free_port
 from tests.slack.fake_slack import FakeSlack
 from tests.storage.startup_process import MARKER
@@ -56,13 +56,7 @@ async def test_a_start_on_an_old_schema_upgrades_it_keeping_the_data(
 ) -> None:
     engine = create_engine(database_url)
     try:
-        await migrate_to(
-            engine,
-            "0002",
-            "INSERT INTO communities (id, digest_weekday, digest_time, timezone, paused, "
-            "daily_kudos_limit, min_reason_length) "
-            "VALUES ('slack:TOLD', 0, '09:00', 'UTC', false, 10, 10)",
-        )
+        await migrate_to(engine, "0002", community_at_0002("slack:TOLD"))
 
         loaded = await start_and_stop(database_url, fake_slack, tmp_path)
 
