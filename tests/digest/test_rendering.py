@@ -15,6 +15,7 @@ from bot.digest.routing import RoutingPoster
 from bot.digest.text import QUIET_WEEK, digest_text, period_label
 from bot.domain import Community
 from bot.replies import Reply
+from tests.digest_samples import quiet_digest
 
 KEY = PostKey("console:local", datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC))
 WEEK = dict(
@@ -42,18 +43,11 @@ def full() -> Digest:
 
 
 def quiet() -> Digest:
-    return Digest(
-        **WEEK,  # type: ignore[arg-type]
-        kudos_count=0,
-        givers_count=0,
-        receivers_count=0,
-        unprompted_count=0,
-        new_offers_count=0,
-        one_way_share=None,
-        stories=(),
-        givers=(),
-        offers=(),
-        prompt="Pair with someone new.",
+    return quiet_digest(
+        "console:local",
+        datetime(2026, 3, 2, 8, tzinfo=UTC),
+        "Pair with someone new.",
+        timezone="Europe/Berlin",
     )
 
 

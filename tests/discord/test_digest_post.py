@@ -21,6 +21,7 @@ from bot.digest.runner import DigestRunner
 from bot.domain import Community
 from bot.settings import Settings
 from tests.databases import sqlite_url
+from tests.digest_samples import quiet_digest
 from tests.discord import payloads as p
 from tests.discord.fake_discord import Channel, FakeDiscord, Guild, User
 from tests.discord.harness import TOKEN, Bot, World, build_runtime
@@ -91,18 +92,7 @@ async def test_a_digest_lands_as_embeds_in_the_configured_channel(bot: Bot) -> N
 
 async def test_a_quiet_week_is_a_short_warm_post(bot: Bot) -> None:
     w = bot.world
-    quiet = a_digest(
-        w.community_id,
-        kudos_count=0,
-        givers_count=0,
-        receivers_count=0,
-        unprompted_count=0,
-        new_offers_count=0,
-        one_way_share=None,
-        stories=(),
-        givers=(),
-        offers=(),
-    )
+    quiet = quiet_digest(w.community_id, WEEK_START, "Thank someone you never thanked before.")
     community = Community(id=w.community_id, digest_channel=str(w.general.id))
     await bot.runtime.poster.post_digest(community, quiet, KEY)
     (post,) = await bot.channel_posts(w.general)

@@ -14,6 +14,7 @@ from adapters.slack.digest_blocks import digest_blocks
 from adapters.slack.poster import MAX_HISTORY_PAGES, NoDigestChannelError
 from bot.digest.model import Digest, GiverLine, OfferLine, PostKey, Story
 from bot.domain import Community
+from tests.digest_samples import quiet_digest
 from tests.slack.fake_slack import Failure
 from tests.slack.harness import COMMUNITY, SlackWorld
 
@@ -91,21 +92,7 @@ async def test_a_huge_week_stays_within_slacks_limits(world: SlackWorld) -> None
 
 
 def test_a_quiet_week_is_a_short_warm_post_with_the_prompt() -> None:
-    quiet = Digest(
-        community_id=COMMUNITY,
-        period_start=START,
-        period_end=START + timedelta(days=7),
-        kudos_count=0,
-        givers_count=0,
-        receivers_count=0,
-        unprompted_count=0,
-        new_offers_count=0,
-        one_way_share=None,
-        stories=(),
-        givers=(),
-        offers=(),
-        prompt="Thank someone whose help usually goes unseen",
-    )
+    quiet = quiet_digest(COMMUNITY, START, "Thank someone whose help usually goes unseen")
 
     blocks = digest_blocks(quiet)
 
