@@ -54,6 +54,15 @@ class DeliveryPolicy:
     first_retry: timedelta = timedelta(minutes=1)
     max_retry: timedelta = timedelta(hours=1)
 
+    def __post_init__(self) -> None:
+        if self.lease <= timedelta(seconds=2 * self.post_timeout):
+            raise ValueError("a claim's lease must outlast a look-up and a post")
+
+    def time_to_post(self, may_have_landed: bool) -> timedelta:
+        """How much of its lease a claim needs left to start: a post (after a look-up, when an
+        earlier attempt may have landed) must be over before anyone else may take it over."""
+        return timedelta(seconds=self.post_timeout * (2 if may_have_landed else 1))
+
     @classmethod
     def from_hours(cls, grace_hours: float) -> DeliveryPolicy:
         return cls(grace=timedelta(hours=max(0.0, grace_hours)))
@@ -115,7 +124,7 @@ class _Covered(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "posted" | "failed" | "released" | "skipped"
+    status: str  # "posted" | "failed" | "released" | "skipped" | "deferred" (left unposted)
     record: DigestRecord
     digest: Digest | None = None
     error: str | None = None
@@ -159,6 +168,13 @@ class DigestPublisher:
         # A retry, or a claim taken over from a holder that stopped (killed, say): an earlier
         # attempt may have reached the platform after all, so look for it before posting.
         may_have_landed = due is None or record.attempts > 0
+        lease_end = record.next_attempt_at
+        if lease_end is not None and lease_end - now < self.policy.time_to_post(may_have_landed):
+            # It waited for a posting slot too long: its post might still be under way when
+            # the lease ends and another process takes the claim over and posts it too. Left
+            # to that take-over (this process's own, at the latest), which looks first.
+            log.info("digest for %s deferred: too little of its lease is left", community.id)
+            return Outcome("deferred", record)
         if due is None:  # a retry: the due time follows from the week's start
             due = due_of_period(community, record.period_start)
         built: BuiltDigest | None = None

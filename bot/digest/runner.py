@@ -37,6 +37,7 @@ class RunReport:
     missed: int = 0  # due longer ago than the grace: skipped, the next one scheduled
     given_up: int = 0  # failed for longer than the grace: no more retries
     skipped: int = 0  # less than a day left after the last posted digest: nothing to post
+    deferred: int = 0  # too little lease left when a posting slot came: taken over later
 
     def add(self, status: str) -> None:
         setattr(self, status, getattr(self, status) + 1)

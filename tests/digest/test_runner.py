@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from bot.bootstrap import Store
 from bot.commands import PauseDigest, ResumeDigest, SetDigestSchedule
-from bot.digest.model import DigestRecord, PostKey
-from bot.digest.publisher import DeliveryPolicy
+from bot.digest.model import Digest, DigestRecord, PostKey
+from bot.digest.publisher import DeliveryPolicy, DigestDelivery, DigestPublisher
+from bot.digest.routing import RoutingPoster
+from bot.digest.runner import DigestRunner
 from bot.digest.scheduler import DigestScheduler
 from bot.domain import Actor, Community
 from bot.handlers.context import Ports
@@ -299,6 +303,44 @@ async def test_a_look_up_that_fails_is_retried_like_a_post(store: Store) -> None
     assert stored is not None and stored.status == "failed" and stored.attempts == 2
     assert stored.next_attempt_at == DUE + 3 * MINUTE
     assert platform.posts == [] and platform.attempts == 1  # never posted blind
+
+
+class SlowPlatform(RecordingPoster):
+    """Each post takes 40 s of the clock's time."""
+
+    async def post_digest(self, community: Community, digest: Digest, key: PostKey) -> None:
+        await super().post_digest(community, digest, key)
+        self.clock.advance(seconds=40)  # type: ignore[attr-defined]
+
+
+async def test_a_claim_whose_lease_ran_low_in_the_queue_is_left_to_a_take_over(
+    store: Store,
+) -> None:
+    clock = FixedClock(DUE - timedelta(hours=1))
+    for name in ("a", "b", "c"):
+        await Seed(store.uow, f"console:{name}").community(now=clock.now())
+    platform = SlowPlatform(clock)
+    policy = DeliveryPolicy(lease=timedelta(seconds=130), post_timeout=60)
+    delivery = DigestDelivery(RoutingPoster({"console": platform}), policy, "one-slot")
+    publisher = DigestPublisher(store.uow, delivery, clock)
+    runner = DigestRunner(store.uow, publisher, clock, lambda: ("console",), concurrency=1)
+    clock.set(DUE)
+
+    first = await runner.run_once()
+
+    # One post at a time, 40 s each: the third found 50 s of its 130 s lease left, less than
+    # a post may take, so it did not start one another process could double after the lease.
+    assert (first.posted, first.deferred) == (2, 1)
+    assert len(platform.posts) == 2
+    clock.set(DUE + timedelta(seconds=131))
+    again = await runner.run_once()
+    assert again.posted == 1 and len(platform.lookups) == 1
+    assert sorted(p.community_id for p in platform.posts) == ["console:a", "console:b", "console:c"]
+
+
+def test_a_lease_too_short_for_a_look_up_and_a_post_is_refused() -> None:
+    with pytest.raises(ValueError, match="lease"):
+        DeliveryPolicy(lease=timedelta(seconds=100), post_timeout=60)
 
 
 def admin_service(store: Store, clock: FixedClock) -> ConnectionsService:

@@ -6,7 +6,8 @@ A kill after Slack took a post and before the bot recorded it leaves a claim tha
 unposted: like Slack, the fake finishes a call whose caller died, so every post in flight at
 a kill (up to the runner's 16 at once) is in that window. When the claim runs out, the
 process taking it over first reads the channel's history for the post's metadata and posts
-only when it is not there; a restart never posts again what was recorded.
+only when it is not there; a restart never posts again what was recorded. A post only starts
+while its claim's lease has time for it, so no post is still under way when a take-over looks.
 
 KILL_DIGESTS (100), KILL_SEED (7), KILL_DATABASE (postgres | sqlite), KILL_POST_SECONDS
 (0.9: until Slack has the post) and KILL_ANSWER_SECONDS (0.1: until its answer is back)
@@ -42,7 +43,8 @@ from tests.stress.report import report
 DIGESTS = int(os.environ.get("KILL_DIGESTS", "100"))
 SEED = int(os.environ.get("KILL_SEED", "7"))
 DATABASE = os.environ.get("KILL_DATABASE", "postgres")
-LEASE_SECONDS = 3.0  # a killed process's claims are taken over after this
+LEASE_SECONDS = 4.0  # a killed process's claims are taken over after this
+POST_TIMEOUT_SECONDS = 1.5  # a post takes 1 s here; a claim starts one only with this left
 POST_SECONDS = float(os.environ.get("KILL_POST_SECONDS", "0.9"))
 ANSWER_SECONDS = float(os.environ.get("KILL_ANSWER_SECONDS", "0.1"))
 MAX_ROUNDS = 40
@@ -95,7 +97,7 @@ async def test_every_digest_is_posted_despite_kills_and_doubles_are_counted(
     slack.slow["chat.postMessage"] = POST_SECONDS
     slack.slow_answer["chat.postMessage"] = ANSWER_SECONDS
     await slack.start()
-    command = ("-m", "tests.stress.digest_process", str(LEASE_SECONDS))
+    command = ("-m", "tests.stress.digest_process", str(LEASE_SECONDS), str(POST_TIMEOUT_SECONDS))
     started = time.monotonic()
     try:
         async with database(tmp_path) as url:
