@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bench.table import Figure, at_most_ratio, below, render
+from bench.table import Figure, at_most_ratio, below, exit_code, render
 
 DIGEST_BUILD_TARGET_MS = 50.0
 DIGEST_BUILD_TARGET_RATIO = 1.5
@@ -152,9 +152,7 @@ async def run(names: list[str]) -> int:
     missed = [f for f in figures if f.met is False]
     if missed:
         print(f"{len(missed)} target(s) missed: see the rows marked NO")
-    for problem in problems:
-        print(f"FAILED: {problem}")
-    return 1 if problems else 0
+    return exit_code(problems)
 
 
 def main(argv: list[str]) -> int:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench.fake_slack_api import BOT_TOKEN, LeanSlack, Pacing
 from bench.processes import bot_run, database
-from bench.table import Figure, at_most
+from bench.table import Figure, at_most, exit_code
 
 COMMUNITIES = 5_000
 MEMBERS = 10
@@ -264,9 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     outcome = asyncio.run(run(args))
     print_details(outcome)
-    for problem in outcome.problems:
-        print(f"FAILED: {problem}")
-    return 1 if outcome.problems else 0
+    return exit_code(outcome.problems)
 
 
 if __name__ == "__main__":

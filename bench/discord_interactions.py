@@ -43,7 +43,7 @@ import discord
 from discord import app_commands
 
 from bench.processes import App, bot_run, child, database
-from bench.table import Figure, at_least_ratio
+from bench.table import Figure, at_least_ratio, exit_code
 from tests.discord import payloads as p
 from tests.discord.fake_discord import (
     ADMIN_PERMISSIONS,
@@ -437,9 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     outcome = asyncio.run(run(args))
     print_details(outcome, args.count)
-    for problem in outcome.problems:
-        print(f"FAILED: {problem}")
-    return 1 if outcome.problems else 0
+    return exit_code(outcome.problems)
 
 
 if __name__ == "__main__":

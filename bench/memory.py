@@ -27,7 +27,7 @@ from bench import slack_commands as slack
 from bench.discord_interactions import wait_connected, world
 from bench.fake_slack_api import BOT_TOKEN
 from bench.processes import bot_run, database, memory_kib
-from bench.table import Figure, at_most, at_most_ratio
+from bench.table import Figure, at_most, at_most_ratio, exit_code
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.harness import TOKEN as DISCORD_TOKEN
 
@@ -151,9 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     outcome = asyncio.run(run(args))
     print_details(outcome)
-    for problem in outcome.problems:
-        print(f"FAILED: {problem}")
-    return 1 if outcome.problems else 0
+    return exit_code(outcome.problems)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ from urllib.parse import urlencode, urlsplit
 from bench.fake_slack_api import BOT_TOKEN, TEAM_ID, LeanSlack, user
 from bench.lean_http import LeanConnection
 from bench.processes import App, bot_run, child, database
-from bench.table import Figure, at_least_ratio, below
+from bench.table import Figure, at_least_ratio, below, exit_code
 
 ADMIN = "UADMIN"
 # Kudos rotate over the members and channels, so that Slack's pace of one message a second
@@ -625,9 +625,7 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args.api_url)
     outcome = asyncio.run(run(args))
     print_details(outcome, args.seconds)
-    for problem in outcome.problems:
-        print(f"FAILED: {problem}")
-    return 1 if outcome.problems else 0
+    return exit_code(outcome.problems)
 
 
 if __name__ == "__main__":

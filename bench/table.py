@@ -81,3 +81,11 @@ def render(figures: Sequence[Figure]) -> str:
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def exit_code(problems: Sequence[str]) -> int:
+    """Print each lost or doubled record (or failure to run) a bench saw; 1 when there was any,
+    so that a fast wrong answer never passes."""
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    return 1 if problems else 0

@@ -162,8 +162,9 @@ class DigestPublisher:
     ) -> Outcome:
         """Build, post and record the digest of a claim this process holds. A digest covers
         its week (up to its due time), or the 7 days before now when sent early, less what
-        earlier posted digests covered; when less than a day is left it is skipped. Never
-        raises for a failed post: the outcome says what happened and the record when to retry."""
+        earlier posted digests covered; when less than a day is left it is skipped, and when
+        too little of the claim's lease is left it is deferred to a take-over. Never raises
+        for a failed post: the outcome says what happened and the record when to retry."""
         now = self._clock.now()
         # A retry, or a claim taken over from a holder that stopped (killed, say): an earlier
         # attempt may have reached the platform after all, so look for it before posting.

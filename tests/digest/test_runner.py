@@ -310,7 +310,8 @@ class SlowPlatform(RecordingPoster):
 
     async def post_digest(self, community: Community, digest: Digest, key: PostKey) -> None:
         await super().post_digest(community, digest, key)
-        self.clock.advance(seconds=40)  # type: ignore[attr-defined]
+        assert isinstance(self.clock, FixedClock)
+        self.clock.advance(seconds=40)
 
 
 async def test_a_claim_whose_lease_ran_low_in_the_queue_is_left_to_a_take_over(
